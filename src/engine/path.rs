@@ -1,0 +1,201 @@
+//! Paths into an object: `resources.limits.memory` from the focus,
+//! `$.spec.replicas` from the object's root, `$pod.hostNetwork` from a view,
+//! `metadata.annotations."example.com/key"` for keys that contain dots.
+
+use crate::model::{Node, Object, Value};
+use crate::source::Span;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Root {
+    Focus,
+    Object,
+    View(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Path {
+    pub root: Root,
+    pub keys: Vec<Box<str>>,
+}
+
+/// What a path leads to.
+#[derive(Clone, Copy, Debug)]
+pub enum Lookup<'a> {
+    Found {
+        node: &'a Node,
+        /// The span of the key that holds the node, if any.
+        key: Option<Span>,
+    },
+    /// Nothing there; `nearest` is the key of the nearest enclosing mapping
+    /// that exists (or the focus's anchor).
+    Missing { nearest: Span },
+    /// The way there passes through a value nobody can know.
+    Unknown { span: Span },
+}
+
+/// Where a rule is looking: an object, and the part of it in focus.
+#[derive(Clone, Copy, Debug)]
+pub struct Focus<'a> {
+    pub object: &'a Object,
+    pub node: &'a Node,
+    /// Where a finding about the focus as a whole points.
+    pub anchor: Span,
+}
+
+impl Path {
+    pub fn parse(text: &str) -> Result<Path, String> {
+        let text = text.trim();
+        let (root, rest) = if let Some(rest) = text.strip_prefix('$') {
+            let end = rest.find('.').unwrap_or(rest.len());
+            let name = &rest[..end];
+            let root = if name.is_empty() {
+                Root::Object
+            } else {
+                Root::View(name.to_string())
+            };
+            (root, rest[end..].strip_prefix('.').unwrap_or(&rest[end..]))
+        } else {
+            (Root::Focus, text)
+        };
+        let mut keys = Vec::new();
+        let mut chars = rest.char_indices().peekable();
+        if rest.is_empty() || rest == "." {
+            return Ok(Path { root, keys });
+        }
+        loop {
+            let key = if chars.peek().is_some_and(|&(_, c)| c == '"') {
+                chars.next();
+                let mut key = String::new();
+                loop {
+                    match chars.next() {
+                        Some((_, '"')) => break,
+                        Some((_, '\\')) => match chars.next() {
+                            Some((_, c)) => key.push(c),
+                            None => return Err("unterminated quoted key".into()),
+                        },
+                        Some((_, c)) => key.push(c),
+                        None => return Err("unterminated quoted key".into()),
+                    }
+                }
+                key
+            } else {
+                let mut key = String::new();
+                while let Some(&(_, c)) = chars.peek() {
+                    if c == '.' {
+                        break;
+                    }
+                    if c == '"' || c == '$' {
+                        return Err(format!(
+                            "unexpected `{c}` inside a key; quote the whole key"
+                        ));
+                    }
+                    key.push(c);
+                    chars.next();
+                }
+                key
+            };
+            if key.is_empty() {
+                return Err("empty key in path".into());
+            }
+            keys.push(key.into_boxed_str());
+            match chars.next() {
+                None => return Ok(Path { root, keys }),
+                Some((_, '.')) if chars.peek().is_some() => {}
+                Some((i, c)) => return Err(format!("unexpected `{c}` at offset {i} of the path")),
+            }
+        }
+    }
+
+    pub fn lookup<'a>(&self, focus: &Focus<'a>) -> Lookup<'a> {
+        match &self.root {
+            Root::Focus => walk(focus.node, None, focus.anchor, &self.keys),
+            Root::Object => walk(&focus.object.body, None, focus.object.anchor, &self.keys),
+            Root::View(name) => {
+                let object = focus.object;
+                let Some(view) = object.view(name) else {
+                    return Lookup::Missing {
+                        nearest: object.anchor,
+                    };
+                };
+                let base: Vec<&str> = view.paths[0].clone();
+                match walk_keys(&object.body, None, object.anchor, base.iter().copied()) {
+                    Lookup::Found { node, key } => {
+                        walk(node, key, key.unwrap_or(object.anchor), &self.keys)
+                    }
+                    other => other,
+                }
+            }
+        }
+    }
+}
+
+fn walk<'a>(node: &'a Node, key: Option<Span>, anchor: Span, keys: &[Box<str>]) -> Lookup<'a> {
+    walk_keys(node, key, anchor, keys.iter().map(|k| &**k))
+}
+
+fn walk_keys<'a, 'k>(
+    mut node: &'a Node,
+    mut key: Option<Span>,
+    anchor: Span,
+    keys: impl Iterator<Item = &'k str>,
+) -> Lookup<'a> {
+    for name in keys {
+        match &node.value {
+            Value::Unknown(_) => return Lookup::Unknown { span: node.span },
+            Value::Map(map) => match map.get(name) {
+                Some(entry) if entry.value.value != Value::Null => {
+                    node = &entry.value;
+                    key = Some(entry.key_span);
+                }
+                Some(entry) => {
+                    return Lookup::Missing {
+                        nearest: entry.key_span,
+                    };
+                }
+                None => {
+                    return Lookup::Missing {
+                        nearest: key.unwrap_or(anchor),
+                    };
+                }
+            },
+            _ => {
+                return Lookup::Missing {
+                    nearest: key.unwrap_or(anchor),
+                };
+            }
+        }
+    }
+    if node.value == Value::Null {
+        return Lookup::Missing {
+            nearest: key.unwrap_or(anchor),
+        };
+    }
+    Lookup::Found { node, key }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_parse_roots_and_quoted_keys() {
+        let p = Path::parse("metadata.annotations.\"a.b/c\"").unwrap();
+        assert_eq!(p.root, Root::Focus);
+        assert_eq!(
+            p.keys,
+            vec!["metadata".into(), "annotations".into(), "a.b/c".into()]
+        );
+        assert_eq!(Path::parse("$.spec").unwrap().root, Root::Object);
+        let view = Path::parse("$pod.hostNetwork").unwrap();
+        assert_eq!(view.root, Root::View("pod".into()));
+        assert_eq!(view.keys, vec!["hostNetwork".into()]);
+        assert!(Path::parse(".").unwrap().keys.is_empty());
+    }
+
+    #[test]
+    fn malformed_paths_are_rejected() {
+        for bad in ["a..b", "a.", "\"open", "a\"b\"", "a.$b"] {
+            assert!(Path::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,567 @@
+//! A span-preserving YAML front end: `saphyr-parser` events feed our own
+//! [`Node`] builder, so every node and key keeps its byte span, aliases are
+//! expanded under a budget (alias bombs become findings), duplicate keys are
+//! seen, and nesting is bounded. JSON is read by the same parser.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
+
+use crate::model::{Diagnostic, Entry, Map, Node, Problem, Value};
+use crate::source::{Source, Span};
+
+/// Deeper nesting than this is refused: no real manifest comes close, and a
+/// bound keeps every later recursive walk of the tree safe.
+pub const MAX_DEPTH: usize = 256;
+
+/// How many nodes alias expansion may add to one file.
+pub const MAX_ALIAS_NODES: usize = 100_000;
+
+/// One YAML document of a stream.
+#[derive(Debug)]
+pub struct Document {
+    pub root: Node,
+    /// Full-line comments between the previous document and this one's content
+    /// (Helm's `# Source:` lines live here).
+    pub comments: Vec<Span>,
+}
+
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub documents: Vec<Document>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses a YAML (or JSON) stream. Never panics; a syntax error ends the
+/// stream with a `parse-error` diagnostic, and documents completed before it
+/// are kept.
+pub fn parse(source: &Source) -> Parsed {
+    let mut builder = Builder::new(source);
+    let mut parser = Parser::new_from_str(&source.text);
+    loop {
+        match parser.next_event() {
+            None => break,
+            Some(Ok((event, span))) => {
+                if let Err(diagnostic) = builder.event(event, span.start, span.end) {
+                    builder.out.diagnostics.push(*diagnostic);
+                    break;
+                }
+            }
+            Some(Err(error)) => {
+                builder.out.diagnostics.push(builder.scan_error(&error));
+                break;
+            }
+        }
+    }
+    builder.out
+}
+
+enum Frame {
+    List {
+        items: Vec<Node>,
+        start: usize,
+        anchor: usize,
+    },
+    Map {
+        map: Map,
+        key: Option<(Box<str>, Span)>,
+        start: usize,
+        anchor: usize,
+        /// Entries that came from `<<` merge keys; explicit keys override them.
+        merged: Vec<Entry>,
+    },
+}
+
+struct Builder<'s> {
+    source: &'s Source,
+    /// Byte offset of every character, only for non-ASCII text (markers count
+    /// characters, spans count bytes).
+    char_offsets: Option<Vec<u32>>,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    alias_nodes: usize,
+    root: Option<Node>,
+    previous_end: usize,
+    out: Parsed,
+}
+
+type Step = Result<(), Box<Diagnostic>>;
+
+impl<'s> Builder<'s> {
+    fn new(source: &'s Source) -> Self {
+        let char_offsets = (!source.text.is_ascii()).then(|| {
+            source
+                .text
+                .char_indices()
+                .map(|(i, _)| i as u32)
+                .chain([source.text.len() as u32])
+                .collect()
+        });
+        Builder {
+            source,
+            char_offsets,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            alias_nodes: 0,
+            root: None,
+            previous_end: 0,
+            out: Parsed::default(),
+        }
+    }
+
+    fn offset(&self, marker: Marker) -> usize {
+        let index = marker.index();
+        match &self.char_offsets {
+            None => index.min(self.source.text.len()),
+            Some(offsets) => offsets
+                .get(index)
+                .map_or(self.source.text.len(), |&o| o as usize),
+        }
+    }
+
+    fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(self.source.id, start, end)
+    }
+
+    fn scan_error(&self, error: &ScanError) -> Diagnostic {
+        let offset = self.offset(*error.marker());
+        let end = self.source.text[offset..]
+            .chars()
+            .next()
+            .map_or(offset, |c| offset + c.len_utf8());
+        Diagnostic::new(
+            Problem::ParseError,
+            self.span(offset, end),
+            format!("invalid YAML: {}", error.info()),
+        )
+    }
+
+    fn fail(&self, span: Span, message: String) -> Step {
+        Err(Box::new(Diagnostic::new(
+            Problem::ParseError,
+            span,
+            message,
+        )))
+    }
+
+    fn event(&mut self, event: Event<'_>, start: Marker, end: Marker) -> Step {
+        let (start, end) = (self.offset(start), self.offset(end));
+        match event {
+            Event::DocumentStart(_) => {
+                self.anchors.clear();
+                self.root = None;
+            }
+            Event::DocumentEnd => {
+                if let Some(root) = self.root.take() {
+                    let comments =
+                        self.comments_between(self.previous_end, root.span.start as usize);
+                    self.previous_end = root.span.end as usize;
+                    if root.value != Value::Null {
+                        self.out.documents.push(Document { root, comments });
+                    }
+                }
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let value = if style == ScalarStyle::Plain && tag.is_none() {
+                    resolve_plain(&text)
+                } else {
+                    resolve_tagged(text, tag.as_deref().map(|t| t.suffix.as_str()))
+                };
+                let node = Node::new(value, self.span(start, end));
+                self.remember(anchor, &node);
+                self.push(node)?;
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.open(start)?;
+                self.stack.push(Frame::List {
+                    items: Vec::new(),
+                    start,
+                    anchor,
+                });
+            }
+            Event::MappingStart(anchor, _) => {
+                self.open(start)?;
+                self.stack.push(Frame::Map {
+                    map: Map::default(),
+                    key: None,
+                    start,
+                    anchor,
+                    merged: Vec::new(),
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let node = match self.stack.pop() {
+                    Some(Frame::List {
+                        items,
+                        start,
+                        anchor,
+                    }) => {
+                        let last = items.last().map_or(end, |n| n.span.end as usize);
+                        let node = Node::new(Value::List(items), self.span(start, last.max(start)));
+                        self.remember(anchor, &node);
+                        node
+                    }
+                    Some(Frame::Map {
+                        mut map,
+                        start,
+                        anchor,
+                        merged,
+                        ..
+                    }) => {
+                        let last = map
+                            .entries
+                            .last()
+                            .map_or(end, |e| e.value.span.end.max(e.key_span.end) as usize);
+                        for entry in merged {
+                            if map.get(&entry.key).is_none() {
+                                map.entries.push(entry);
+                            }
+                        }
+                        let node = Node::new(Value::Map(map), self.span(start, last.max(start)));
+                        self.remember(anchor, &node);
+                        node
+                    }
+                    None => return Ok(()),
+                };
+                self.push(node)?;
+            }
+            Event::Alias(id) => {
+                let span = self.span(start, end);
+                let Some((node, size)) = self.anchors.get(&id) else {
+                    return self.fail(span, "alias names an unknown anchor".into());
+                };
+                self.alias_nodes += size;
+                if self.alias_nodes > MAX_ALIAS_NODES {
+                    return self.fail(
+                        span,
+                        format!(
+                            "alias expansion exceeds {MAX_ALIAS_NODES} nodes (a YAML alias bomb?); the file is not checked"
+                        ),
+                    );
+                }
+                let node = node.clone();
+                self.push(node)?;
+            }
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
+        Ok(())
+    }
+
+    fn open(&self, start: usize) -> Step {
+        if self.stack.len() >= MAX_DEPTH {
+            let span = self.span(start, start + 1);
+            return self.fail(
+                span,
+                format!("nesting deeper than {MAX_DEPTH} levels; the file is not checked"),
+            );
+        }
+        Ok(())
+    }
+
+    fn remember(&mut self, anchor: usize, node: &Node) {
+        if anchor != 0 {
+            self.anchors
+                .insert(anchor, (node.clone(), count_nodes(node)));
+        }
+    }
+
+    /// Adds a finished node to its parent, or makes it the document root.
+    fn push(&mut self, node: Node) -> Step {
+        let duplicate = match self.stack.last_mut() {
+            None => {
+                self.root = Some(node);
+                None
+            }
+            Some(Frame::List { items, .. }) => {
+                items.push(node);
+                None
+            }
+            Some(Frame::Map {
+                map, key, merged, ..
+            }) => match key.take() {
+                None => {
+                    let text = node.scalar_text().map_or_else(
+                        || self.source.slice(node.span).into(),
+                        String::into_boxed_str,
+                    );
+                    *key = Some((text, node.span));
+                    None
+                }
+                Some((key, key_span)) if &*key == "<<" => {
+                    // A merge key: its maps' entries fill in what the mapping lacks.
+                    let sources = match node.value {
+                        Value::Map(m) => vec![m],
+                        Value::List(items) => items
+                            .into_iter()
+                            .filter_map(|n| match n.value {
+                                Value::Map(m) => Some(m),
+                                _ => None,
+                            })
+                            .collect(),
+                        _ => {
+                            map.entries.push(Entry {
+                                key,
+                                key_span,
+                                value: node,
+                            });
+                            Vec::new()
+                        }
+                    };
+                    for entry in sources.into_iter().flat_map(|m| m.entries) {
+                        if !merged.iter().any(|e| e.key == entry.key) {
+                            merged.push(entry);
+                        }
+                    }
+                    None
+                }
+                Some((key, key_span)) => {
+                    let first = map
+                        .entries
+                        .iter()
+                        .find(|e| e.key == key)
+                        .map(|e| e.key_span);
+                    map.entries.push(Entry {
+                        key: key.clone(),
+                        key_span,
+                        value: node,
+                    });
+                    first.map(|first| (key, key_span, first))
+                }
+            },
+        };
+        if let Some((key, span, first)) = duplicate {
+            let mut diagnostic = Diagnostic::new(
+                Problem::DuplicateKey,
+                span,
+                format!("duplicate key `{key}`: this value replaces the earlier one"),
+            );
+            diagnostic
+                .related
+                .push((first, "first defined here".into()));
+            self.out.diagnostics.push(diagnostic);
+        }
+        Ok(())
+    }
+
+    /// Spans of the full-line comments in `start..end`.
+    fn comments_between(&self, start: usize, end: usize) -> Vec<Span> {
+        let text = &self.source.text;
+        let end = end.min(text.len());
+        let mut comments = Vec::new();
+        let mut line_start = start;
+        while line_start < end {
+            let line_end = text[line_start..end]
+                .find('\n')
+                .map_or(end, |i| line_start + i);
+            let line = &text[line_start..line_end];
+            let trimmed = line.trim_start();
+            if trimmed.starts_with('#') {
+                let at = line_start + (line.len() - trimmed.len());
+                comments.push(self.span(at, at + trimmed.trim_end().len()));
+            }
+            line_start = line_end + 1;
+        }
+        comments
+    }
+}
+
+fn count_nodes(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::List(items) => items.iter().map(count_nodes).sum(),
+        Value::Map(map) => map.entries.iter().map(|e| count_nodes(&e.value)).sum(),
+        _ => 0,
+    }
+}
+
+/// Resolves a plain scalar as Kubernetes' YAML decoder does (YAML 1.1 booleans
+/// such as `yes` and `off` included).
+fn resolve_plain(text: &str) -> Value {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => {
+            return Value::Bool(true);
+        }
+        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => {
+            return Value::Bool(false);
+        }
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::Number(f64::INFINITY);
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Number(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Number(f64::NAN),
+        _ => {}
+    }
+    parse_number(text).map_or_else(|| Value::String(text.into()), Value::Number)
+}
+
+fn parse_number(text: &str) -> Option<f64> {
+    let first = text.as_bytes().first()?;
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
+        return None;
+    }
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => (-1.0, rest),
+        None => (1.0, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let radix = |prefix: &str, radix: u32| {
+        digits
+            .strip_prefix(prefix)
+            .and_then(|d| i64::from_str_radix(d, radix).ok())
+            .map(|n| sign * n as f64)
+    };
+    if let Some(n) = radix("0x", 16).or_else(|| radix("0o", 8)) {
+        return Some(n);
+    }
+    if digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return radix("0", 8);
+    }
+    let valid = digits.bytes().any(|b| b.is_ascii_digit())
+        && digits
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
+    if !valid {
+        return None;
+    }
+    digits.parse::<f64>().ok().map(|n| sign * n)
+}
+
+fn resolve_tagged(text: Cow<'_, str>, tag: Option<&str>) -> Value {
+    match tag {
+        Some("int" | "float") => {
+            parse_number(&text).map_or_else(|| Value::String(text.into()), Value::Number)
+        }
+        Some("bool" | "null") => resolve_plain(&text),
+        _ => Value::String(text.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceId;
+
+    fn parse_text(text: &str) -> (Source, Parsed) {
+        let source = Source::new(SourceId(0), "t.yaml".into(), text.into());
+        let parsed = parse(&source);
+        (source, parsed)
+    }
+
+    #[test]
+    fn keys_and_values_keep_exact_spans() {
+        let (source, parsed) = parse_text("a:\n  b: 'x y'\n  c: [1, true]\n");
+        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+        let root = &parsed.documents[0].root;
+        let a = root.as_map().unwrap().get("a").unwrap();
+        assert_eq!(source.slice(a.key_span), "a");
+        let b = a.value.as_map().unwrap().get("b").unwrap();
+        assert_eq!(source.slice(b.key_span), "b");
+        assert_eq!(b.value.as_str(), Some("x y"));
+        assert_eq!(source.line_col(b.value.span.start).column, 6);
+        let c = a.value.get("c").unwrap().as_list().unwrap();
+        assert_eq!(source.slice(c[1].span), "true");
+        assert_eq!(c[1].value, Value::Bool(true));
+    }
+
+    #[test]
+    fn spans_count_bytes_in_non_ascii_text() {
+        let (source, parsed) = parse_text("é: ü\nk: v\n");
+        let k = parsed.documents[0].root.as_map().unwrap().get("k").unwrap();
+        assert_eq!(source.slice(k.value.span), "v");
+        assert_eq!(source.line_col(k.value.span.start).line, 2);
+    }
+
+    #[test]
+    fn plain_scalars_resolve_like_kubernetes() {
+        let (_, parsed) = parse_text("[yes, off, ~, 0x1f, 010, 1.5e3, '1', 1.2.3, -7]");
+        let items = parsed.documents[0].root.as_list().unwrap();
+        let values: Vec<_> = items.iter().map(|n| n.value.clone()).collect();
+        assert_eq!(
+            values,
+            vec![
+                Value::Bool(true),
+                Value::Bool(false),
+                Value::Null,
+                Value::Number(31.0),
+                Value::Number(8.0),
+                Value::Number(1500.0),
+                Value::String("1".into()),
+                Value::String("1.2.3".into()),
+                Value::Number(-7.0),
+            ]
+        );
+    }
+
+    #[test]
+    fn documents_keep_their_leading_comments() {
+        let text = "# one\na: 1\n---\n# Source: chart/templates/b.yaml\nb: 2\n---\n";
+        let (source, parsed) = parse_text(text);
+        assert_eq!(parsed.documents.len(), 2);
+        let comments: Vec<_> = parsed.documents[1]
+            .comments
+            .iter()
+            .map(|s| source.slice(*s))
+            .collect();
+        assert_eq!(comments, ["# Source: chart/templates/b.yaml"]);
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported_and_the_last_wins() {
+        let (_, parsed) = parse_text("a: 1\nb: 2\na: 3\n");
+        assert_eq!(parsed.diagnostics.len(), 1);
+        assert_eq!(parsed.diagnostics[0].problem, Problem::DuplicateKey);
+        assert_eq!(parsed.diagnostics[0].span.start, 10);
+        let a = parsed.documents[0].root.get("a").unwrap();
+        assert_eq!(a.value, Value::Number(3.0));
+    }
+
+    #[test]
+    fn merge_keys_fill_in_missing_entries() {
+        let (_, parsed) = parse_text("base: &b {x: 1, y: 2}\nc:\n  <<: *b\n  y: 3\n");
+        let c = parsed.documents[0].root.get("c").unwrap();
+        assert_eq!(c.get("x").unwrap().value, Value::Number(1.0));
+        assert_eq!(c.get("y").unwrap().value, Value::Number(3.0));
+    }
+
+    #[test]
+    fn an_alias_bomb_is_a_parse_error_not_an_out_of_memory() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+            ));
+        }
+        let (_, parsed) = parse_text(&text);
+        assert_eq!(parsed.diagnostics.len(), 1);
+        assert_eq!(parsed.diagnostics[0].problem, Problem::ParseError);
+        assert!(parsed.diagnostics[0].message.contains("alias"));
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded() {
+        let text = "[".repeat(100_000);
+        let (_, parsed) = parse_text(&text);
+        assert_eq!(parsed.diagnostics.len(), 1);
+        assert_eq!(parsed.diagnostics[0].problem, Problem::ParseError);
+    }
+
+    #[test]
+    fn a_syntax_error_keeps_earlier_documents() {
+        let (source, parsed) = parse_text("a: 1\n---\nb: [1\nc: 2\n");
+        assert_eq!(parsed.documents.len(), 1);
+        assert_eq!(parsed.diagnostics.len(), 1);
+        let at = source.line_col(parsed.diagnostics[0].span.start);
+        assert!(at.line >= 3, "{at:?}");
+    }
+
+    #[test]
+    fn json_manifests_parse() {
+        let (_, parsed) = parse_text("{\"kind\": \"Pod\", \"spec\": {\"containers\": []}}");
+        assert!(parsed.diagnostics.is_empty());
+        assert_eq!(
+            parsed.documents[0].root.get("kind").unwrap().as_str(),
+            Some("Pod")
+        );
+    }
+}

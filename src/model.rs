@@ -1,0 +1,211 @@
+//! The format-neutral model: nodes that remember their spans, and the objects
+//! rules look at.
+
+use crate::source::Span;
+
+/// A value and the span where it was written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(Box<str>),
+    List(Vec<Node>),
+    Map(Map),
+    /// A value the adapter could not resolve (a Terraform expression, a Helm
+    /// value); it never produces a finding by itself. Holds the expression text.
+    Unknown(Box<str>),
+}
+
+/// An ordered mapping; every entry keeps the span of its key.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Map {
+    pub entries: Vec<Entry>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub key: Box<str>,
+    pub key_span: Span,
+    pub value: Node,
+}
+
+impl Map {
+    pub fn get(&self, key: &str) -> Option<&Entry> {
+        // Last wins, as in Kubernetes' decoder; duplicates are reported apart.
+        self.entries.iter().rev().find(|e| &*e.key == key)
+    }
+}
+
+impl Node {
+    pub fn new(value: Value, span: Span) -> Self {
+        Node { value, span }
+    }
+
+    pub fn as_map(&self) -> Option<&Map> {
+        match &self.value {
+            Value::Map(map) => Some(map),
+            _ => None,
+        }
+    }
+
+    pub fn as_list(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::List(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.as_map()?.get(key).map(|e| &e.value)
+    }
+
+    /// Follows a path of keys through nested maps.
+    pub fn at(&self, path: &[&str]) -> Option<&Node> {
+        path.iter().try_fold(self, |node, key| node.get(key))
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self.value, Value::Unknown(_))
+    }
+
+    /// The scalar as text, as a message would quote it.
+    pub fn scalar_text(&self) -> Option<String> {
+        match &self.value {
+            Value::Null => Some("null".into()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Number(n) => Some(format_number(*n)),
+            Value::String(s) => Some(s.to_string()),
+            Value::Unknown(expr) => Some(expr.to_string()),
+            Value::List(_) | Value::Map(_) => None,
+        }
+    }
+}
+
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// The input formats airworthy reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Format {
+    Kubernetes,
+}
+
+impl Format {
+    pub const ALL: &[Format] = &[Format::Kubernetes];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Kubernetes => "kubernetes",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Format> {
+        Format::ALL.iter().copied().find(|f| f.name() == name)
+    }
+}
+
+/// A named part of an object that rules can focus on, such as the containers
+/// of a workload. The adapter that knows the format fills these in, so rules
+/// say `each: containers` without knowing where each kind keeps them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct View {
+    pub name: &'static str,
+    /// Keys from the object's body to the node; a view may gather several.
+    pub paths: Vec<Vec<&'static str>>,
+    /// When set, the view is every item of the lists at `paths`.
+    pub each: bool,
+    /// The key whose value names an item (a container's `name`).
+    pub label_key: Option<&'static str>,
+}
+
+/// One thing a rule looks at: a Kubernetes resource, a Terraform block, an
+/// nginx context.
+#[derive(Clone, Debug)]
+pub struct Object {
+    pub format: Format,
+    pub kind: Box<str>,
+    pub api_version: Option<Box<str>>,
+    pub name: Option<Box<str>>,
+    pub namespace: Option<Box<str>>,
+    /// Classes of kinds the adapter assigns, such as `workload`.
+    pub classes: Vec<&'static str>,
+    pub views: Vec<View>,
+    pub body: Node,
+    /// Where a finding about the object as a whole points (its name).
+    pub anchor: Span,
+    /// Helm output: the chart template the object was rendered from.
+    pub template: Option<Box<str>>,
+}
+
+impl Object {
+    pub fn span(&self) -> Span {
+        self.body.span
+    }
+
+    pub fn view(&self, name: &str) -> Option<&View> {
+        self.views.iter().find(|v| v.name == name)
+    }
+
+    /// `Kind/namespace/name`, the identity used in messages and fingerprints.
+    pub fn identity(&self) -> String {
+        let mut id = self.kind.to_string();
+        if let Some(ns) = &self.namespace {
+            id.push('/');
+            id.push_str(ns);
+        }
+        id.push('/');
+        id.push_str(self.name.as_deref().unwrap_or("-"));
+        id
+    }
+}
+
+/// A problem with the input itself, found before any rule runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Problem {
+    /// The file does not parse (syntax, encoding, nesting or alias limits).
+    ParseError,
+    /// A mapping repeats a key; the last value wins.
+    DuplicateKey,
+    /// The file could not be read (permissions, size, a loop of links), or a
+    /// file named explicitly is in no format airworthy knows.
+    InputError,
+}
+
+/// A problem with the input, with the span that causes it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    pub problem: Problem,
+    pub span: Span,
+    pub message: String,
+    pub related: Vec<(Span, String)>,
+}
+
+impl Diagnostic {
+    pub fn new(problem: Problem, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            problem,
+            span,
+            message: message.into(),
+            related: Vec::new(),
+        }
+    }
+}

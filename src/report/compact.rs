@@ -1,0 +1,22 @@
+//! One line per finding, for editors and grep: `path:line:col: severity[ID] message`.
+
+use std::io::{self, Write};
+
+use super::Report;
+
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    for finding in report.findings {
+        let at = report.start(finding.span);
+        writeln!(
+            out,
+            "{}:{}:{}: {}[{}] {}",
+            report.path(finding.span),
+            at.line,
+            at.column,
+            finding.severity,
+            finding.rule.id,
+            finding.message
+        )?;
+    }
+    Ok(())
+}

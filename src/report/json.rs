@@ -1,0 +1,127 @@
+//! A stable JSON document; its shape is documented in the README and only
+//! grows (new fields) within a `version`.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::Report;
+use crate::finding::Severity;
+use crate::source::{LineCol, Span};
+
+#[derive(Serialize)]
+struct Document<'a> {
+    version: u32,
+    tool: Tool,
+    summary: Summary,
+    findings: Vec<JsonFinding<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files: usize,
+    objects: usize,
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'a str,
+    name: &'a str,
+    severity: &'static str,
+    message: &'a str,
+    #[serde(flatten)]
+    location: Location,
+    object: Option<&'a str>,
+    checklist: &'a [String],
+    related: Vec<JsonRelated<'a>>,
+    fingerprint: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    message: &'a str,
+    #[serde(flatten)]
+    location: Location,
+}
+
+#[derive(Serialize)]
+struct Location {
+    path: String,
+    start: Position,
+    end: Position,
+}
+
+#[derive(Serialize)]
+struct Position {
+    line: usize,
+    column: usize,
+    offset: u32,
+}
+
+impl Position {
+    fn new(at: LineCol, offset: u32) -> Self {
+        Position {
+            line: at.line,
+            column: at.column,
+            offset,
+        }
+    }
+}
+
+fn location(report: &Report, span: Span) -> Location {
+    Location {
+        path: report.path(span),
+        start: Position::new(report.start(span), span.start),
+        end: Position::new(report.end(span), span.end),
+    }
+}
+
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let document = Document {
+        version: 1,
+        tool: Tool {
+            name: "airworthy",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        summary: Summary {
+            files: report.sources.len(),
+            objects: report.objects,
+            errors: report.count(Severity::Error),
+            warnings: report.count(Severity::Warning),
+            notes: report.count(Severity::Note),
+        },
+        findings: report
+            .findings
+            .iter()
+            .map(|f| JsonFinding {
+                rule: &f.rule.id,
+                name: &f.rule.name,
+                severity: f.severity.name(),
+                message: &f.message,
+                location: location(report, f.span),
+                object: f.object.as_deref(),
+                checklist: &f.rule.checklist,
+                related: f
+                    .related
+                    .iter()
+                    .map(|r| JsonRelated {
+                        message: &r.message,
+                        location: location(report, r.span),
+                    })
+                    .collect(),
+                fingerprint: &f.fingerprint,
+            })
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)
+}

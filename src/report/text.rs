@@ -1,0 +1,101 @@
+//! rustc-style diagnostics: severity, id, message, `path:line:col`, the source
+//! lines with the span underlined, related locations, and the fix.
+
+use std::io::{self, Write};
+
+use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
+
+use super::Report;
+use crate::finding::{Finding, Severity};
+use crate::source::{Source, Span};
+
+/// Longer spans are shown by their first lines only.
+const MAX_SNIPPET_LINES: usize = 6;
+
+pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    for finding in report.findings {
+        writeln!(out, "{}\n", renderer.render(&diagnostic(report, finding)))?;
+    }
+    let files = report.sources.len();
+    writeln!(
+        out,
+        "airworthy: {} in {} file{}, {} object{} checked",
+        report.tally(),
+        files,
+        if files == 1 { "" } else { "s" },
+        report.objects,
+        if report.objects == 1 { "" } else { "s" },
+    )
+}
+
+fn level(severity: Severity) -> Level<'static> {
+    match severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+        Severity::Note => Level::NOTE,
+    }
+}
+
+fn diagnostic<'a>(report: &'a Report, finding: &'a Finding) -> Vec<Group<'a>> {
+    let source = report.sources.get(finding.span.source);
+    let mut title = level(finding.severity)
+        .primary_title(finding.message.as_str())
+        .id(finding.rule.id.as_str())
+        .element(located(
+            source,
+            finding.span,
+            finding.rule.name.as_str(),
+            true,
+        ));
+    for related in &finding.related {
+        let other = report.sources.get(related.span.source);
+        title = title.element(located(
+            other,
+            related.span,
+            related.message.as_str(),
+            false,
+        ));
+    }
+    if let Some(object) = &finding.object {
+        title = title.element(Level::NOTE.message(format!("in {object}")));
+    }
+    title = title.element(Level::HELP.message(finding.rule.help.as_str()));
+    vec![title]
+}
+
+/// A snippet of the lines the span covers, or just the path when the source
+/// has no text (an unreadable file).
+fn located<'a>(
+    source: &'a Source,
+    span: Span,
+    label: &'a str,
+    primary: bool,
+) -> annotate_snippets::Element<'a> {
+    let path = source.display_path();
+    if source.text.is_empty() {
+        return Origin::path(path).line(1).char_column(1).into();
+    }
+    let start = source.line_col(span.start);
+    let end = source.line_col(span.end.max(span.start));
+    let last = end.line.min(start.line + MAX_SNIPPET_LINES - 1);
+    let window = source.line_range(start.line).start..source.line_range(last).end;
+    let text = &source.text[window.clone()];
+    let from = span.start as usize - window.start;
+    let to = (span.end as usize).clamp(span.start as usize, window.end) - window.start;
+    let kind = if primary {
+        AnnotationKind::Primary
+    } else {
+        AnnotationKind::Context
+    };
+    Snippet::source(text)
+        .line_start(start.line)
+        .path(path)
+        .fold(false)
+        .annotation(kind.span(from..to.max(from)).label(label))
+        .into()
+}

@@ -1,0 +1,195 @@
+//! Sources (the text of one input file) and spans (byte ranges into them).
+
+use std::path::{Path, PathBuf};
+
+/// Index of a [`Source`] in the run's [`Sources`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct SourceId(pub u32);
+
+/// A byte range in one source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Span {
+    pub source: SourceId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(source: SourceId, start: usize, end: usize) -> Self {
+        Span {
+            source,
+            start: start as u32,
+            end: end.max(start) as u32,
+        }
+    }
+
+    /// An empty span at `offset`.
+    pub fn point(source: SourceId, offset: usize) -> Self {
+        Span::new(source, offset, offset)
+    }
+
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    /// The smallest span covering both.
+    pub fn to(&self, other: Span) -> Span {
+        Span {
+            source: self.source,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
+
+/// A 1-based line and column; columns count Unicode scalar values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineCol {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// One input file (or standard input) and its text.
+#[derive(Debug)]
+pub struct Source {
+    pub id: SourceId,
+    /// The path as displayed: relative to the working directory when below it.
+    pub path: PathBuf,
+    pub text: String,
+    line_starts: Vec<u32>,
+}
+
+impl Source {
+    pub fn new(id: SourceId, path: PathBuf, text: String) -> Self {
+        let mut line_starts = vec![0u32];
+        line_starts.extend(
+            memchr_newlines(text.as_bytes())
+                .into_iter()
+                .map(|i| i as u32 + 1),
+        );
+        Source {
+            id,
+            path,
+            text,
+            line_starts,
+        }
+    }
+
+    pub fn display_path(&self) -> String {
+        display_path(&self.path)
+    }
+
+    /// The 1-based line and column of a byte offset.
+    pub fn line_col(&self, offset: u32) -> LineCol {
+        let offset = offset.min(self.text.len() as u32);
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts[line] as usize;
+        let end = floor_char_boundary(&self.text, offset as usize);
+        let column = self.text[start..end].chars().count() + 1;
+        LineCol {
+            line: line + 1,
+            column,
+        }
+    }
+
+    /// Byte range of the 1-based `line`, without its line terminator.
+    pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
+        let start = self.line_starts[line - 1] as usize;
+        let mut end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |&s| s as usize);
+        let bytes = self.text.as_bytes();
+        while end > start && matches!(bytes[end - 1], b'\n' | b'\r') {
+            end -= 1;
+        }
+        start..end
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// The text a span covers.
+    pub fn slice(&self, span: Span) -> &str {
+        let start = floor_char_boundary(&self.text, span.start as usize);
+        let end = floor_char_boundary(&self.text, span.end as usize);
+        &self.text[start..end.max(start)]
+    }
+}
+
+fn memchr_newlines(bytes: &[u8]) -> Vec<usize> {
+    bytes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &b)| (b == b'\n').then_some(i))
+        .collect()
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// Paths are shown with `/` separators on every platform, so output is portable.
+pub fn display_path(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    let text = text.strip_prefix("./").unwrap_or(&text);
+    text.replace('\\', "/")
+}
+
+/// All sources of a run, indexed by [`SourceId`].
+#[derive(Debug, Default)]
+pub struct Sources {
+    sources: Vec<Source>,
+}
+
+impl Sources {
+    pub fn push(&mut self, path: PathBuf, text: String) -> SourceId {
+        let id = SourceId(self.sources.len() as u32);
+        self.sources.push(Source::new(id, path, text));
+        id
+    }
+
+    pub fn get(&self, id: SourceId) -> &Source {
+        &self.sources[id.0 as usize]
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Source> {
+        self.sources.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.sources.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sources.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_are_one_based_and_count_characters() {
+        let source = Source::new(SourceId(0), "a".into(), "ab\nçd: x\r\n\nz".into());
+        assert_eq!(source.line_col(0), LineCol { line: 1, column: 1 });
+        assert_eq!(source.line_col(3), LineCol { line: 2, column: 1 });
+        // `ç` is two bytes but one column.
+        assert_eq!(source.line_col(5), LineCol { line: 2, column: 2 });
+        assert_eq!(source.line_range(2), 3..9);
+        assert_eq!(source.line_col(12), LineCol { line: 4, column: 1 });
+        assert_eq!(source.line_count(), 4);
+    }
+
+    #[test]
+    fn offsets_past_the_end_are_clamped() {
+        let source = Source::new(SourceId(0), "a".into(), "x".into());
+        assert_eq!(source.line_col(99), LineCol { line: 1, column: 2 });
+    }
+}
