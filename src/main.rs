@@ -33,6 +33,9 @@ enum Command {
     Check(CheckArgs),
     /// List the rules
     Rules {
+        /// `markdown` prints the table the README embeds
+        #[arg(long, short, value_enum, default_value = "text")]
+        format: RulesFormat,
         #[command(flatten)]
         rules: RuleArgs,
     },
@@ -43,6 +46,12 @@ enum Command {
         #[command(flatten)]
         rules: RuleArgs,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RulesFormat {
+    Text,
+    Markdown,
 }
 
 #[derive(Args)]
@@ -98,7 +107,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => check(args),
-        Command::Rules { rules } => list_rules(rules),
+        Command::Rules { format, rules } => list_rules(format, rules),
         Command::Explain { rule, rules } => explain(&rule, rules),
     };
     match result {
@@ -219,19 +228,34 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
     Ok(ExitCode::from(u8::from(failing)))
 }
 
-fn list_rules(args: RuleArgs) -> Result<ExitCode, Error> {
+fn list_rules(format: RulesFormat, args: RuleArgs) -> Result<ExitCode, Error> {
     let (engine, _) = airworthy::load_rules(&RuleOptions {
         dirs: args.dirs,
         ..RuleOptions::default()
     })?;
-    let mut out = std::io::stdout().lock();
-    for meta in engine.metas() {
-        let _ = writeln!(
-            out,
-            "{:<7} {:<8} {:<40} {}",
-            meta.id, meta.severity, meta.name, meta.title
+    let mut text = String::new();
+    if let RulesFormat::Markdown = format {
+        text.push_str(
+            "| id | name | severity | checks | checklist items |\n|---|---|---|---|---|\n",
         );
     }
+    for meta in engine.metas() {
+        text.push_str(&match format {
+            RulesFormat::Text => format!(
+                "{:<7} {:<8} {:<40} {}\n",
+                meta.id, meta.severity, meta.name, meta.title
+            ),
+            RulesFormat::Markdown => format!(
+                "| `{}` | {} | {} | {} | {} |\n",
+                meta.id,
+                meta.name,
+                meta.severity,
+                meta.title,
+                meta.checklist.join(", ")
+            ),
+        });
+    }
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
     Ok(ExitCode::SUCCESS)
 }
 
