@@ -68,6 +68,8 @@ pub struct Finding {
     pub related: Vec<Related>,
     /// `Kind/namespace/name` of the object, when the finding is about one.
     pub object: Option<String>,
+    /// For Helm output, the chart template the object was rendered from.
+    pub template: Option<String>,
     /// Identifies the finding independently of line numbers.
     pub fingerprint: String,
 }

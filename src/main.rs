@@ -156,6 +156,7 @@ fn report_error(error: &Error) {
                         })
                         .collect(),
                     object: None,
+                    template: None,
                     fingerprint: String::new(),
                 })
                 .collect();

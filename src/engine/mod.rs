@@ -192,6 +192,7 @@ impl Engine {
                                 message: v.message,
                                 related: Vec::new(),
                                 object: Some(identity),
+                                template: object.template.as_deref().map(String::from),
                                 fingerprint,
                             }
                         })
@@ -221,6 +222,7 @@ impl Engine {
                 .map(|(span, message)| crate::finding::Related { span, message })
                 .collect(),
             object: None,
+            template: None,
             fingerprint,
         })
     }

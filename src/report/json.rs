@@ -41,6 +41,7 @@ struct JsonFinding<'a> {
     #[serde(flatten)]
     location: Location,
     object: Option<&'a str>,
+    template: Option<&'a str>,
     checklist: &'a [String],
     related: Vec<JsonRelated<'a>>,
     fingerprint: &'a str,
@@ -109,6 +110,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 message: &f.message,
                 location: location(report, f.span),
                 object: f.object.as_deref(),
+                template: f.template.as_deref(),
                 checklist: &f.rule.checklist,
                 related: f
                     .related

@@ -32,6 +32,9 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 "locations": [location(report, finding.span, finding.object.as_deref())],
                 "partialFingerprints": {"airworthyFingerprint/v1": finding.fingerprint},
             });
+            if let Some(template) = &finding.template {
+                result["properties"] = json!({"helmTemplate": template});
+            }
             if !finding.related.is_empty() {
                 result["relatedLocations"] = finding
                     .related

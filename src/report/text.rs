@@ -62,7 +62,11 @@ fn diagnostic<'a>(report: &'a Report, finding: &'a Finding) -> Vec<Group<'a>> {
         ));
     }
     if let Some(object) = &finding.object {
-        title = title.element(Level::NOTE.message(format!("in {object}")));
+        let note = match &finding.template {
+            Some(template) => format!("in {object}, rendered from the chart template {template}"),
+            None => format!("in {object}"),
+        };
+        title = title.element(Level::NOTE.message(note));
     }
     title = title.element(Level::HELP.message(finding.rule.help.as_str()));
     vec![title]
