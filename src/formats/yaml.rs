@@ -120,6 +120,16 @@ impl<'s> Builder<'s> {
         }
     }
 
+    /// A flow collection ends at its closing bracket; a block collection at
+    /// its last item, not at the comments and blank lines after it.
+    fn collection_end(&self, start: usize, event_end: usize, last_item: Option<u32>) -> usize {
+        let flow = matches!(self.source.text.as_bytes().get(start), Some(b'[' | b'{'));
+        match last_item {
+            Some(last) if !flow => last as usize,
+            _ => event_end,
+        }
+    }
+
     fn span(&self, start: usize, end: usize) -> Span {
         Span::new(self.source.id, start, end)
     }
@@ -168,6 +178,12 @@ impl<'s> Builder<'s> {
                 } else {
                     resolve_tagged(text, tag.as_deref().map(|t| t.suffix.as_str()))
                 };
+                let end = match style {
+                    ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
+                        quoted_end(&self.source.text, start).unwrap_or(end)
+                    }
+                    _ => end,
+                };
                 let node = Node::new(value, self.span(start, end));
                 self.remember(anchor, &node);
                 self.push(node)?;
@@ -197,7 +213,8 @@ impl<'s> Builder<'s> {
                         start,
                         anchor,
                     }) => {
-                        let last = items.last().map_or(end, |n| n.span.end as usize);
+                        let last =
+                            self.collection_end(start, end, items.last().map(|n| n.span.end));
                         let node = Node::new(Value::List(items), self.span(start, last.max(start)));
                         self.remember(anchor, &node);
                         node
@@ -209,10 +226,12 @@ impl<'s> Builder<'s> {
                         merged,
                         ..
                     }) => {
-                        let last = map
-                            .entries
-                            .last()
-                            .map_or(end, |e| e.value.span.end.max(e.key_span.end) as usize);
+                        let last_entry = map.entries.last();
+                        let last = self.collection_end(
+                            start,
+                            end,
+                            last_entry.map(|e| e.value.span.end.max(e.key_span.end)),
+                        );
                         for entry in merged {
                             if map.get(&entry.key).is_none() {
                                 map.entries.push(entry);
@@ -436,6 +455,26 @@ fn resolve_tagged(text: Cow<'_, str>, tag: Option<&str>) -> Value {
     }
 }
 
+/// The end of the quoted scalar that opens at `start`. The parser's end marker
+/// can lie past a trailing comment, and a finding should underline the value.
+fn quoted_end(text: &str, start: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let quote = *bytes.get(start)?;
+    if quote != b'"' && quote != b'\'' {
+        return None;
+    }
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if quote == b'"' => i += 2,
+            b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            b if b == quote => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -461,6 +500,22 @@ mod tests {
         let c = a.value.get("c").unwrap().as_list().unwrap();
         assert_eq!(source.slice(c[1].span), "true");
         assert_eq!(c[1].value, Value::Bool(true));
+    }
+
+    #[test]
+    fn scalar_spans_end_at_the_scalar_not_at_a_trailing_comment() {
+        let text = "a: \"x\" # c\nb: 'y'   # c\nc: z  # c\nd: |\n  lit\ne: [\"q\" ]\n";
+        let (source, parsed) = parse_text(text);
+        let root = &parsed.documents[0].root;
+        for (key, want) in [("a", "\"x\""), ("b", "'y'"), ("c", "z"), ("e", "[\"q\" ]")] {
+            assert_eq!(source.slice(root.get(key).unwrap().span), want, "{key}");
+        }
+        // A block scalar's span is its content, where line numbers are useful.
+        assert_eq!(source.slice(root.get("d").unwrap().span).trim_end(), "lit");
+        assert_eq!(
+            source.slice(root.get("e").unwrap().as_list().unwrap()[0].span),
+            "\"q\""
+        );
     }
 
     #[test]
