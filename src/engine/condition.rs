@@ -289,6 +289,50 @@ impl Condition {
     }
 }
 
+impl Condition {
+    /// Every piece of evidence that the condition fails: one per offending
+    /// item when it is an `all` or `none` over a list, so that each bad item
+    /// is its own finding, else at most one.
+    pub fn failures(&self, focus: &Focus) -> Vec<Outcome> {
+        if let Condition::Test {
+            paths,
+            test: test @ (Test::All(inner) | Test::None(inner)),
+        } = self
+            && let Lookup::Found { node, .. } = lookup_first(paths, focus)
+            && !node.is_unknown()
+        {
+            let items: Vec<&Node> = match &node.value {
+                Value::List(items) => items.iter().collect(),
+                Value::Map(map) => map.entries.iter().map(|e| &e.value).collect(),
+                _ => vec![node],
+            };
+            let failing = if matches!(test, Test::All(_)) {
+                Truth::False
+            } else {
+                Truth::True
+            };
+            return items
+                .into_iter()
+                .map(|item| {
+                    inner.eval(&Focus {
+                        object: focus.object,
+                        node: item,
+                        anchor: item_anchor(item),
+                    })
+                })
+                .filter(|outcome| outcome.truth == failing)
+                .map(|outcome| Outcome::new(false, outcome.span))
+                .collect();
+        }
+        let outcome = self.eval(focus);
+        if outcome.truth == Truth::False {
+            vec![outcome]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
 /// `all-of` stops at the first false condition, `any-of` at the first true.
 /// Otherwise the evidence is the first that points at a value, if any does.
 fn combine(conditions: &[Condition], focus: &Focus, decisive: Truth) -> Outcome {
@@ -573,6 +617,38 @@ mod tests {
     }
 
     const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostNetwork: true\n  containers:\n  - name: a\n    image: nginx:1.27\n    resources:\n      requests: {memory: 256Mi}\n      limits: {memory: 128Mi}\n";
+
+    #[test]
+    fn every_offending_list_item_is_its_own_failure() {
+        let text = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - {name: a, env: [{name: X, value: s1}, {name: Y, valueFrom: {}}, {name: Z, value: s2}]}\n";
+        let (source, pod) = object(text);
+        let containers = &pod
+            .body
+            .get("spec")
+            .unwrap()
+            .get("containers")
+            .unwrap()
+            .as_list()
+            .unwrap()[0];
+        let focus = Focus {
+            object: &pod,
+            node: containers,
+            anchor: containers.span,
+        };
+        let failures =
+            condition("{path: env, all: {path: value, present: false}}").failures(&focus);
+        let spans: Vec<&str> = failures.iter().map(|f| source.slice(f.span)).collect();
+        assert_eq!(spans, ["value", "value"]);
+        assert!(failures[0].span.start < failures[1].span.start);
+        let none = condition("{path: env, none: {path: value, matches: '^s'}}").failures(&focus);
+        let spans: Vec<&str> = none.iter().map(|f| source.slice(f.span)).collect();
+        assert_eq!(spans, ["s1", "s2"]);
+        assert!(
+            condition("{path: env, all: {path: name, present: true}}")
+                .failures(&focus)
+                .is_empty()
+        );
+    }
 
     #[test]
     fn a_missing_value_points_at_the_nearest_enclosing_key() {

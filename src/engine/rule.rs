@@ -259,8 +259,7 @@ impl Rule {
             {
                 return;
             }
-            let outcome = self.require.eval(&focus);
-            if outcome.truth == super::condition::Truth::False {
+            for outcome in self.require.failures(&focus) {
                 violations.push(Violation {
                     span: outcome.span,
                     message: self.message.render(&focus, source.slice(outcome.span)),
