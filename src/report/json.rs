@@ -5,16 +5,16 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::Report;
+use super::{Report, Sequence};
 use crate::finding::Severity;
 use crate::source::{LineCol, Span};
 
 #[derive(Serialize)]
-struct Document<'a> {
+struct Document<F: Serialize> {
     version: u32,
     tool: Tool,
     summary: Summary,
-    findings: Vec<JsonFinding<'a>>,
+    findings: F,
 }
 
 #[derive(Serialize)]
@@ -100,10 +100,8 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             warnings: report.count(Severity::Warning),
             notes: report.count(Severity::Note),
         },
-        findings: report
-            .findings
-            .iter()
-            .map(|f| JsonFinding {
+        findings: Sequence::new(report.findings.iter().map(|f| {
+            JsonFinding {
                 rule: &f.rule.id,
                 name: &f.rule.name,
                 severity: f.severity.name(),
@@ -121,8 +119,8 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     })
                     .collect(),
                 fingerprint: &f.fingerprint,
-            })
-            .collect(),
+            }
+        })),
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)

@@ -1,73 +1,225 @@
 //! SARIF 2.1.0: one run, the rules with their help and checklist keys,
 //! repository-relative URIs, 1-based regions counted in Unicode code points,
-//! and fingerprints that survive lines moving.
+//! and fingerprints that survive lines moving. Results are streamed, so a
+//! run with many findings never holds the whole document in memory.
 
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
-use super::Report;
-use crate::finding::{RuleMeta, Severity};
+use super::{Report, Sequence};
+use crate::finding::{Finding, RuleMeta, Severity};
 use crate::source::Span;
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI: &str = "https://github.com/airworthy-dev/airworthy";
 
+#[derive(Serialize)]
+struct Log<'a, R: Serialize> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a, R>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a, R: Serialize> {
+    tool: Tool<'a>,
+    column_kind: &'static str,
+    results: R,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    driver: Driver<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver<'a> {
+    name: &'static str,
+    version: &'static str,
+    semantic_version: &'static str,
+    information_uri: &'static str,
+    rules: Vec<Rule<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule<'a> {
+    id: &'a str,
+    name: &'a str,
+    short_description: Text<'a>,
+    full_description: Text<'a>,
+    help: Help<'a>,
+    default_configuration: Configuration,
+    properties: RuleProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct Text<'a> {
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct Help<'a> {
+    text: &'a str,
+    markdown: String,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct RuleProperties<'a> {
+    tags: &'a [String],
+    checklist: &'a [String],
+    equivalents: &'a BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    rule_index: usize,
+    level: &'static str,
+    message: Text<'a>,
+    locations: [Location<'a>; 1],
+    partial_fingerprints: Fingerprints<'a>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    related_locations: Vec<Location<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<ResultProperties<'a>>,
+}
+
+#[derive(Serialize)]
+struct Fingerprints<'a> {
+    #[serde(rename = "airworthyFingerprint/v1")]
+    airworthy: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultProperties<'a> {
+    helm_template: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<usize>,
+    physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    logical_locations: Option<[LogicalLocation<'a>; 1]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<Text<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
+    start_column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation<'a> {
+    fully_qualified_name: &'a str,
+    kind: &'static str,
+}
+
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let rules: Vec<Value> = report.rules.iter().map(|r| rule(r)).collect();
-    let results: Vec<Value> = report
+    let index: HashMap<&str, usize> = report
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, rule)| (rule.id.as_str(), i))
+        .collect();
+    let results = report
         .findings
         .iter()
-        .map(|finding| {
-            let index = report
-                .rules
-                .iter()
-                .position(|r| r.id == finding.rule.id)
-                .unwrap_or(0);
-            let mut result = json!({
-                "ruleId": finding.rule.id,
-                "ruleIndex": index,
-                "level": level(finding.severity),
-                "message": {"text": finding.message},
-                "locations": [location(report, finding.span, finding.object.as_deref())],
-                "partialFingerprints": {"airworthyFingerprint/v1": finding.fingerprint},
-            });
-            if let Some(template) = &finding.template {
-                result["properties"] = json!({"helmTemplate": template});
-            }
-            if !finding.related.is_empty() {
-                result["relatedLocations"] = finding
-                    .related
-                    .iter()
-                    .enumerate()
-                    .map(|(i, r)| {
-                        let mut l = location(report, r.span, None);
-                        l["id"] = json!(i + 1);
-                        l["message"] = json!({"text": r.message});
-                        l
-                    })
-                    .collect();
-            }
-            result
-        })
-        .collect();
-    let log = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "airworthy",
-                "version": env!("CARGO_PKG_VERSION"),
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "informationUri": INFORMATION_URI,
-                "rules": rules,
-            }},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
+        .map(|finding| result(report, finding, index[finding.rule.id.as_str()]));
+    let log = Log {
+        schema: SCHEMA,
+        version: "2.1.0",
+        runs: [Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "airworthy",
+                    version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    information_uri: INFORMATION_URI,
+                    rules: report.rules.iter().map(|r| rule(r)).collect(),
+                },
+            },
+            column_kind: "unicodeCodePoints",
+            results: Sequence::new(results),
         }],
-    });
+    };
     serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
+}
+
+fn result<'a>(report: &Report, finding: &'a Finding, rule_index: usize) -> SarifResult<'a> {
+    SarifResult {
+        rule_id: &finding.rule.id,
+        rule_index,
+        level: level(finding.severity),
+        message: Text {
+            text: &finding.message,
+        },
+        locations: [Location {
+            logical_locations: finding.object.as_deref().map(|name| {
+                [LogicalLocation {
+                    fully_qualified_name: name,
+                    kind: "object",
+                }]
+            }),
+            ..location(report, finding.span)
+        }],
+        partial_fingerprints: Fingerprints {
+            airworthy: &finding.fingerprint,
+        },
+        related_locations: finding
+            .related
+            .iter()
+            .enumerate()
+            .map(|(i, related)| Location {
+                id: Some(i + 1),
+                message: Some(Text {
+                    text: &related.message,
+                }),
+                ..location(report, related.span)
+            })
+            .collect(),
+        properties: finding
+            .template
+            .as_deref()
+            .map(|helm_template| ResultProperties { helm_template }),
+    }
 }
 
 fn level(severity: Severity) -> &'static str {
@@ -78,62 +230,66 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-fn rule(meta: &RuleMeta) -> Value {
+fn rule(meta: &RuleMeta) -> Rule<'_> {
     let mut markdown = format!("**{}**\n\n{}", meta.title, meta.help);
     if !meta.checklist.is_empty() {
+        let keys: Vec<String> = meta.checklist.iter().map(|k| format!("`{k}`")).collect();
         markdown.push_str("\n\nChecklist items: ");
-        markdown.push_str(
-            &meta
-                .checklist
-                .iter()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", "),
-        );
+        markdown.push_str(&keys.join(", "));
     }
-    json!({
-        "id": meta.id,
-        "name": meta.name,
-        "shortDescription": {"text": meta.title},
-        "fullDescription": {"text": meta.help},
-        "help": {"text": meta.help, "markdown": markdown},
-        "defaultConfiguration": {"level": level(meta.severity)},
-        "properties": {
-            "tags": meta.tags,
-            "checklist": meta.checklist,
-            "equivalents": meta.equivalents,
+    Rule {
+        id: &meta.id,
+        name: &meta.name,
+        short_description: Text { text: &meta.title },
+        full_description: Text { text: &meta.help },
+        help: Help {
+            text: &meta.help,
+            markdown,
         },
-    })
+        default_configuration: Configuration {
+            level: level(meta.severity),
+        },
+        properties: RuleProperties {
+            tags: &meta.tags,
+            checklist: &meta.checklist,
+            equivalents: &meta.equivalents,
+        },
+    }
 }
 
-fn location(report: &Report, span: Span, object: Option<&str>) -> Value {
+fn location<'a>(report: &Report, span: Span) -> Location<'a> {
     let start = report.start(span);
     let end = report.end(span);
-    let mut location = json!({
-        "physicalLocation": {
-            "artifactLocation": artifact(&report.path(span)),
-            "region": {
-                "startLine": start.line,
-                "startColumn": start.column,
-                "endLine": end.line,
-                "endColumn": end.column,
+    Location {
+        id: None,
+        physical_location: PhysicalLocation {
+            artifact_location: artifact(&report.path(span)),
+            region: Region {
+                start_line: start.line,
+                start_column: start.column,
+                end_line: end.line,
+                end_column: end.column,
             },
         },
-    });
-    if let Some(object) = object {
-        location["logicalLocations"] = json!([{"fullyQualifiedName": object, "kind": "object"}]);
+        logical_locations: None,
+        message: None,
     }
-    location
 }
 
 /// Relative paths stay relative to the repository root (`%SRCROOT%`);
 /// absolute ones become `file://` URIs.
-fn artifact(path: &str) -> Value {
+fn artifact(path: &str) -> ArtifactLocation {
     let encoded = encode_uri_path(path);
     if path.starts_with('/') {
-        json!({"uri": format!("file://{encoded}")})
+        ArtifactLocation {
+            uri: format!("file://{encoded}"),
+            uri_base_id: None,
+        }
     } else {
-        json!({"uri": encoded, "uriBaseId": "%SRCROOT%"})
+        ArtifactLocation {
+            uri: encoded,
+            uri_base_id: Some("%SRCROOT%"),
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
+use rayon::prelude::*;
 
 use super::Report;
 use crate::finding::{Finding, Severity};
@@ -12,14 +13,23 @@ use crate::source::{Source, Span};
 /// Longer spans are shown by their first lines only.
 const MAX_SNIPPET_LINES: usize = 6;
 
+/// Findings are rendered in parallel, this many at a time, and written in order.
+const CHUNK: usize = 1024;
+
 pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {
     let renderer = if color {
         Renderer::styled()
     } else {
         Renderer::plain()
     };
-    for finding in report.findings {
-        writeln!(out, "{}\n", renderer.render(&diagnostic(report, finding)))?;
+    for chunk in report.findings.chunks(CHUNK) {
+        let rendered: Vec<String> = chunk
+            .par_iter()
+            .map(|finding| renderer.render(&diagnostic(report, finding)))
+            .collect();
+        for text in rendered {
+            writeln!(out, "{text}\n")?;
+        }
     }
     let files = report.sources.len();
     writeln!(
