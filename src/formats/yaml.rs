@@ -209,10 +209,12 @@ impl<'s> Builder<'s> {
             Event::SequenceEnd | Event::MappingEnd => {
                 let node = match self.stack.pop() {
                     Some(Frame::List {
-                        items,
+                        mut items,
                         start,
                         anchor,
                     }) => {
+                        // Trees live for the whole run: no spare capacity.
+                        items.shrink_to_fit();
                         let last =
                             self.collection_end(start, end, items.last().map(|n| n.span.end));
                         let node = Node::new(Value::List(items), self.span(start, last.max(start)));
@@ -237,6 +239,7 @@ impl<'s> Builder<'s> {
                                 map.entries.push(entry);
                             }
                         }
+                        map.entries.shrink_to_fit();
                         let node = Node::new(Value::Map(map), self.span(start, last.max(start)));
                         self.remember(anchor, &node);
                         node
