@@ -1,13 +1,17 @@
 //! Walking the given paths (honouring `.gitignore` and include/exclude globs)
 //! and reading each file that some format claims.
 
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
+use crate::formats::{self, Loader};
 use crate::model::Format;
+use crate::source::{Role, SourceId, Sources};
 
 /// Files larger than this are reported, not read, unless told otherwise.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
@@ -20,6 +24,34 @@ pub struct DiscoverOptions {
     pub include: Vec<String>,
     pub exclude: Vec<String>,
     pub max_file_size: u64,
+    /// Where to read context from: files that are not reported but that the
+    /// reported ones are understood with.
+    pub context: Context,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Context {
+    /// The top of the git repository when a file is named (as pre-commit
+    /// does), so that a Service in another folder still selects the named
+    /// Deployment; none when only directories are named.
+    #[default]
+    Automatic,
+    None,
+    Directory(PathBuf),
+}
+
+impl DiscoverOptions {
+    /// Options that check `paths` and nothing else, with the defaults.
+    pub fn paths(paths: Vec<PathBuf>) -> Self {
+        DiscoverOptions {
+            paths,
+            stdin_filename: None,
+            include: Vec::new(),
+            exclude: Vec::new(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            context: Context::Automatic,
+        }
+    }
 }
 
 /// A file to check, or one that could not be.
@@ -57,6 +89,7 @@ pub enum InputProblem {
 pub struct Candidate {
     path: PathBuf,
     explicit: bool,
+    pub role: Role,
 }
 
 /// Finds the files to check. Errors are usage errors (a path that does not
@@ -77,6 +110,7 @@ pub fn discover(options: &DiscoverOptions) -> Result<(Vec<Candidate>, Vec<Input>
             candidates.push(Candidate {
                 path: root.clone(),
                 explicit: true,
+                role: Role::Reported,
             });
             continue;
         }
@@ -84,53 +118,159 @@ pub fn discover(options: &DiscoverOptions) -> Result<(Vec<Candidate>, Vec<Input>
         if !metadata.is_dir() {
             if !exclude.as_ref().is_some_and(|g| g.is_match(clean(root))) {
                 candidates.push(Candidate {
-                    path: root.clone(),
+                    path: normalize(root),
                     explicit: true,
+                    role: Role::Reported,
                 });
             }
             continue;
         }
-        let walker = ignore::WalkBuilder::new(root)
-            .hidden(false)
-            .follow_links(true)
-            .require_git(false)
-            .filter_entry(|entry| entry.file_name() != ".git")
-            .build();
-        for entry in walker {
-            match entry {
-                Ok(entry) => {
-                    if !entry.file_type().is_some_and(|t| t.is_file()) {
-                        continue;
-                    }
-                    let path = clean(entry.path()).to_path_buf();
-                    if exclude.as_ref().is_some_and(|g| g.is_match(&path))
-                        || include.as_ref().is_some_and(|g| !g.is_match(&path))
-                    {
-                        continue;
-                    }
-                    candidates.push(Candidate {
-                        path,
-                        explicit: false,
-                    });
+        walk(root, &mut |entry| match entry {
+            Ok(path) => {
+                if exclude.as_ref().is_some_and(|g| g.is_match(&path))
+                    || include.as_ref().is_some_and(|g| !g.is_match(&path))
+                {
+                    return;
                 }
-                Err(error) => {
-                    let path = error_path(&error).unwrap_or_else(|| root.clone());
-                    problems.push(Input {
-                        path: clean(&path).to_path_buf(),
-                        content: Content::Problem {
-                            kind: InputProblem::Unreadable,
-                            message: format!("cannot walk: {}", root_cause(&error)),
-                            text: String::new(),
-                            offset: 0,
-                        },
-                    });
-                }
+                candidates.push(Candidate {
+                    path,
+                    explicit: false,
+                    role: Role::Reported,
+                });
             }
-        }
+            Err((path, message)) => problems.push(Input {
+                path,
+                content: Content::Problem {
+                    kind: InputProblem::Unreadable,
+                    message,
+                    text: String::new(),
+                    offset: 0,
+                },
+            }),
+        });
     }
     candidates.sort_by(|a, b| a.path.cmp(&b.path));
     candidates.dedup_by(|a, b| a.path == b.path);
+    if let Some(root) = context_root(options, &paths) {
+        let reported: HashSet<PathBuf> = candidates.iter().map(|c| canonical(&c.path)).collect();
+        let names: HashSet<&std::ffi::OsStr> = candidates
+            .iter()
+            .filter_map(|c| c.path.file_name())
+            .collect();
+        let mut context = Vec::new();
+        walk(&root, &mut |entry| {
+            // Problems in files nobody asked about are not reported.
+            let Ok(path) = entry else { return };
+            if exclude.as_ref().is_some_and(|g| g.is_match(&path)) {
+                return;
+            }
+            // The same file may be spelled two ways; only a name that is
+            // also reported needs the system call that tells.
+            let is_reported = path.file_name().is_some_and(|name| names.contains(name))
+                && reported.contains(&canonical(&path));
+            if !is_reported {
+                context.push(Candidate {
+                    path,
+                    explicit: false,
+                    role: Role::Context,
+                });
+            }
+        });
+        candidates.extend(context);
+        candidates.sort_by(|a, b| a.path.cmp(&b.path));
+        candidates.dedup_by(|a, b| a.path == b.path);
+    }
     Ok((candidates, problems))
+}
+
+/// Walks a directory honouring `.gitignore` and `.ignore` (also outside a
+/// git repository), following symbolic links; each file found, or each
+/// problem with its path and message.
+fn walk(root: &Path, found: &mut dyn FnMut(Result<PathBuf, (PathBuf, String)>)) {
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .follow_links(true)
+        .require_git(false)
+        .filter_entry(|entry| entry.file_name() != ".git")
+        .build();
+    for entry in walker {
+        match entry {
+            Ok(entry) => {
+                if entry.file_type().is_some_and(|t| t.is_file()) {
+                    found(Ok(clean(entry.path()).to_path_buf()));
+                }
+            }
+            Err(error) => {
+                let path = error_path(&error).unwrap_or_else(|| root.to_path_buf());
+                found(Err((
+                    clean(&path).to_path_buf(),
+                    format!("cannot walk: {}", root_cause(&error)),
+                )));
+            }
+        }
+    }
+}
+
+/// The directory context is read from, if any (see [`Context`]).
+fn context_root(options: &DiscoverOptions, paths: &[PathBuf]) -> Option<PathBuf> {
+    match &options.context {
+        Context::None => return None,
+        Context::Directory(dir) => return Some(dir.clone()),
+        Context::Automatic => {}
+    }
+    let file = paths.iter().find(|p| p.as_os_str() != "-" && p.is_file())?;
+    let absolute = fs::canonicalize(file).ok()?;
+    let top = absolute
+        .ancestors()
+        .skip(1)
+        .find(|dir| dir.join(".git").exists())?;
+    Some(relative_to_working_directory(top))
+}
+
+/// `dir` as a path relative to the working directory when it contains it,
+/// so that context files are shown the way reported ones are.
+fn relative_to_working_directory(dir: &Path) -> PathBuf {
+    let Ok(cwd) = std::env::current_dir().and_then(fs::canonicalize) else {
+        return dir.to_path_buf();
+    };
+    if let Ok(below) = cwd.strip_prefix(dir) {
+        // The working directory is inside `dir`: climb out of it.
+        let ups = below.components().count();
+        let path: PathBuf = std::iter::repeat_n("..", ups).collect();
+        return if ups == 0 { PathBuf::from(".") } else { path };
+    }
+    match dir.strip_prefix(&cwd) {
+        Ok(rest) => rest.to_path_buf(),
+        Err(_) => dir.to_path_buf(),
+    }
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Removes `.` and resolves `..` against the components before it, without
+/// asking the file system, so one file has one name in a run.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                let last = out.components().next_back();
+                if matches!(last, Some(Component::Normal(_))) {
+                    out.pop();
+                } else if !matches!(last, Some(Component::RootDir)) {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
 }
 
 fn root_cause(error: &ignore::Error) -> String {
@@ -178,12 +318,17 @@ fn globs(patterns: &[String]) -> Result<Option<GlobSet>, String> {
 }
 
 /// Reads a candidate and decides its format. `None`: a file found by walking
-/// that no format claims, skipped silently.
-pub fn read(
-    candidate: &Candidate,
-    options: &DiscoverOptions,
-    classify: impl Fn(&Path, &str) -> Option<Format>,
-) -> Option<Input> {
+/// that no format claims, skipped silently, or a context file that cannot be
+/// used (nobody asked about it, so it is not reported either).
+pub fn read(candidate: &Candidate, options: &DiscoverOptions) -> Option<Input> {
+    let input = read_reported(candidate, options)?;
+    match (&input.content, candidate.role) {
+        (Content::Problem { .. }, Role::Context) => None,
+        _ => Some(input),
+    }
+}
+
+fn read_reported(candidate: &Candidate, options: &DiscoverOptions) -> Option<Input> {
     let (path, bytes) = if candidate.path.as_os_str() == "-" {
         let name = options
             .stdin_filename
@@ -233,7 +378,7 @@ pub fn read(
             0,
         );
     }
-    let claimed_by_name = has_known_extension(&path);
+    let claimed_by_name = formats::has_known_extension(&path);
     if bytes[..bytes.len().min(8192)].contains(&0) {
         return (candidate.explicit || claimed_by_name).then(|| Input {
             path: path.clone(),
@@ -261,12 +406,12 @@ pub fn read(
             );
         }
     };
-    match classify(&path, &text) {
+    match formats::detect(&path, &text) {
         Some(format) => Some(Input {
             path,
             content: Content::Text { format, text },
         }),
-        None if candidate.explicit && !has_known_extension(&path) => problem(
+        None if candidate.explicit && !formats::has_known_extension(&path) => problem(
             InputProblem::Unreadable,
             "not a Kubernetes manifest, Terraform or nginx file; not checked".into(),
             String::new(),
@@ -274,13 +419,6 @@ pub fn read(
         ),
         None => None,
     }
-}
-
-/// Extensions of the formats' files, whether or not this one holds objects.
-fn has_known_extension(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "yaml" | "yml" | "json"))
 }
 
 fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
@@ -292,4 +430,74 @@ fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::with_capacity(metadata.len().min(limit + 1) as usize);
     file.take(limit + 1).read_to_end(&mut bytes)?;
     Ok(bytes)
+}
+
+/// Reads the files adapters ask for into the run's sources, as context,
+/// bounded like every other read; each path is read once.
+pub struct FileLoader<'a> {
+    sources: &'a Sources,
+    max_file_size: u64,
+    by_path: Mutex<HashMap<PathBuf, Result<SourceId, String>>>,
+}
+
+impl<'a> FileLoader<'a> {
+    /// A loader over the run's sources, which already holds everything
+    /// discovery read.
+    pub fn new(sources: &'a Sources, max_file_size: u64) -> Self {
+        let by_path = sources
+            .iter()
+            .map(|s| (normalize(&s.path), Ok(s.id)))
+            .collect();
+        FileLoader {
+            sources,
+            max_file_size,
+            by_path: Mutex::new(by_path),
+        }
+    }
+}
+
+impl Loader for FileLoader<'_> {
+    fn sources(&self) -> &Sources {
+        self.sources
+    }
+
+    fn load(&self, path: &Path) -> Result<SourceId, String> {
+        let path = normalize(path);
+        if let Some(known) = self.by_path.lock().expect("not poisoned").get(&path) {
+            return known.clone();
+        }
+        // Read outside the lock; two threads reading one file at once keep
+        // whichever finishes first.
+        let loaded = read_bounded(&path, self.max_file_size)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))
+            .and_then(|bytes| {
+                if bytes.len() as u64 > self.max_file_size {
+                    return Err(format!(
+                        "{} is larger than the {} byte limit (--max-file-size)",
+                        path.display(),
+                        self.max_file_size
+                    ));
+                }
+                String::from_utf8(bytes)
+                    .map_err(|_| format!("{} is not UTF-8 text", path.display()))
+            });
+        let mut by_path = self.by_path.lock().expect("not poisoned");
+        by_path
+            .entry(path.clone())
+            .or_insert_with(|| {
+                loaded.map(|text| self.sources.push_with_role(path, text, Role::Context))
+            })
+            .clone()
+    }
+
+    fn list(&self, dir: &Path) -> Result<Vec<PathBuf>, String> {
+        let entries =
+            fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| normalize(&dir.join(e.file_name())))
+            .collect();
+        paths.sort();
+        Ok(paths)
+    }
 }

@@ -10,6 +10,7 @@ pub mod engine;
 pub mod finding;
 pub mod formats;
 pub mod model;
+pub mod relate;
 pub mod report;
 pub mod source;
 
@@ -19,26 +20,18 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use discover::{Content, DiscoverOptions, InputProblem};
-use engine::{Engine, FormatVocabulary, LoadError, RuleFile};
+use discover::{Content, DiscoverOptions, FileLoader, InputProblem};
+use engine::{Engine, LoadError, RuleFile};
 use finding::{Finding, RuleMeta, Severity};
-use model::{Diagnostic, Format, Object, Problem};
-use source::{Sources, Span};
+use model::{Diagnostic, Format, Problem};
+use relate::Relations;
+use source::{Role, Sources, Span};
 
 /// The rules shipped in the binary, from `rules/` at build time.
 const EMBEDDED_RULES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 
 /// The checklist map: every item of both readiness checklists.
 pub const CHECKLIST_MAP: &str = include_str!("../checklists/checklist-map.yaml");
-
-/// What each format's adapter offers rules.
-pub fn vocabularies() -> Vec<FormatVocabulary> {
-    vec![FormatVocabulary {
-        format: Format::Kubernetes,
-        classes: formats::kubernetes::CLASSES,
-        views: formats::kubernetes::VIEWS,
-    }]
-}
 
 /// The keys of every checklist item (`R-kubernetes-cluster-3`, …).
 pub fn checklist_keys() -> HashSet<String> {
@@ -62,7 +55,7 @@ pub enum Error {
     /// Bad arguments or paths; exit code 2.
     Usage(String),
     /// Rule files that do not compile; exit code 2.
-    Rules(LoadError),
+    Rules(Box<LoadError>),
 }
 
 impl std::fmt::Display for Error {
@@ -88,7 +81,7 @@ pub fn load_rules(options: &RuleOptions) -> Result<(Engine, Vec<String>), Error>
         files.extend(rule_files(dir)?);
     }
     let mut engine =
-        Engine::load(files, &vocabularies(), &checklist_keys()).map_err(Error::Rules)?;
+        Engine::load(files, formats::VOCABULARIES, &checklist_keys()).map_err(Error::Rules)?;
     let unmatched = engine.select(&options.select, &options.ignore);
     Ok((engine, unmatched))
 }
@@ -151,24 +144,23 @@ impl Run {
 /// Checks the inputs the options name with the engine's rules.
 pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
     let (candidates, problems) = discover::discover(&options.discover).map_err(Error::Usage)?;
-    let classify = |path: &std::path::Path, text: &str| {
-        formats::kubernetes::detect(path, text).then_some(Format::Kubernetes)
-    };
     let mut inputs: Vec<_> = candidates
         .par_iter()
-        .filter_map(|c| discover::read(c, &options.discover, classify))
+        .filter_map(|c| discover::read(c, &options.discover).map(|input| (input, c.role)))
         .collect();
-    inputs.extend(problems);
-    inputs.sort_by(|a, b| a.path.cmp(&b.path));
+    inputs.extend(problems.into_iter().map(|p| (p, Role::Reported)));
+    inputs.sort_by(|a, b| a.0.path.cmp(&b.0.path));
 
-    let mut sources = Sources::default();
-    let mut pending = Vec::new();
+    let sources = Sources::default();
+    let mut by_format: Vec<(Format, Vec<source::SourceId>)> =
+        Format::ALL.iter().map(|&f| (f, Vec::new())).collect();
     let mut diagnostics = Vec::new();
-    for input in inputs {
+    for (input, role) in inputs {
         match input.content {
             Content::Text { format, text } => {
-                let id = sources.push(input.path, text);
-                pending.push((id, format));
+                let id = sources.push_with_role(input.path, text, role);
+                let files = by_format.iter_mut().find(|(f, _)| *f == format);
+                files.expect("every format is listed").1.push(id);
             }
             Content::Problem {
                 kind,
@@ -176,7 +168,7 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
                 text,
                 offset,
             } => {
-                let id = sources.push(input.path, text);
+                let id = sources.push_with_role(input.path, text, role);
                 let problem = match kind {
                     InputProblem::Unreadable => Problem::InputError,
                     InputProblem::Undecodable => Problem::ParseError,
@@ -186,45 +178,44 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
         }
     }
 
-    let parsed: Vec<(Vec<Object>, Vec<Diagnostic>)> = pending
+    let loader = FileLoader::new(&sources, options.discover.max_file_size);
+    let loaded: Vec<formats::Loaded> = by_format
         .par_iter()
-        .map(|&(id, format)| match format {
-            Format::Kubernetes => formats::kubernetes::parse(sources.get(id)),
-        })
+        .map(|(format, files)| formats::load(*format, files, &loader))
         .collect();
     let mut objects = Vec::new();
-    for (file_objects, file_diagnostics) in parsed {
-        objects.extend(file_objects);
-        diagnostics.extend(file_diagnostics);
+    for part in loaded {
+        objects.extend(part.objects);
+        diagnostics.extend(part.diagnostics);
     }
 
-    let mut findings = engine.evaluate(&objects, &sources);
+    let relations = Relations::new(&objects);
+    let mut findings = engine.evaluate(&relations, &objects, &sources);
     findings.extend(
         diagnostics
             .into_iter()
             .filter_map(|d| engine.diagnostic_finding(d, &sources)),
     );
-    findings.retain(|f| f.severity >= options.min_severity);
-    findings.sort_by(|a, b| {
-        (
-            a.span.source,
-            a.span.start,
-            a.span.end,
-            &a.rule.id,
-            &a.message,
-        )
-            .cmp(&(
-                b.span.source,
-                b.span.start,
-                b.span.end,
-                &b.rule.id,
-                &b.message,
-            ))
+    findings.retain(|f| {
+        f.severity >= options.min_severity && sources.get(f.span.source).role == Role::Reported
     });
+    // By path, not by source id: ids follow the order files were read in.
+    fn key<'a>(sources: &'a Sources, f: &'a Finding) -> impl Ord + 'a {
+        let path = &sources.get(f.span.source).path;
+        (path, f.span.start, f.span.end, &f.rule.id, &f.message)
+    }
+    findings.sort_by(|a, b| key(&sources, a).cmp(&key(&sources, b)));
+    // A file evaluated in two contexts (an nginx include) finds the same
+    // thing twice.
+    findings.dedup_by(|a, b| key(&sources, a) == key(&sources, b));
+    let objects = objects
+        .iter()
+        .filter(|o| sources.get(o.span().source).role == Role::Reported)
+        .count();
     Ok(Run {
         sources,
         findings,
         rules: engine.metas(),
-        objects: objects.len(),
+        objects,
     })
 }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use airworthy::discover::{DEFAULT_MAX_FILE_SIZE, DiscoverOptions};
+use airworthy::discover::{Context, DEFAULT_MAX_FILE_SIZE, DiscoverOptions};
 use airworthy::finding::Severity;
 use airworthy::report::{self, OutputFormat, Report};
 use airworthy::{CheckOptions, Error, RuleOptions};
@@ -97,6 +97,13 @@ struct CheckArgs {
     /// Files larger than this many bytes are reported, not read
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_SIZE)]
     max_file_size: u64,
+    /// Also read this directory, unreported, to resolve relations and
+    /// modules (default: the git repository's top when a file is named)
+    #[arg(long, value_name = "DIR", conflicts_with = "no_context")]
+    context: Option<PathBuf>,
+    /// Read nothing beyond the paths given
+    #[arg(long)]
+    no_context: bool,
     #[command(flatten)]
     rules: RuleArgs,
 }
@@ -195,6 +202,11 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
             include: args.include,
             exclude: args.exclude,
             max_file_size: args.max_file_size,
+            context: match (args.context, args.no_context) {
+                (Some(dir), _) => Context::Directory(dir),
+                (None, true) => Context::None,
+                (None, false) => Context::Automatic,
+            },
         },
         min_severity: args.min_severity,
     };

@@ -107,14 +107,18 @@ pub fn format_number(n: f64) -> String {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Format {
     Kubernetes,
+    Terraform,
+    Nginx,
 }
 
 impl Format {
-    pub const ALL: &[Format] = &[Format::Kubernetes];
+    pub const ALL: &[Format] = &[Format::Kubernetes, Format::Terraform, Format::Nginx];
 
     pub fn name(self) -> &'static str {
         match self {
             Format::Kubernetes => "kubernetes",
+            Format::Terraform => "terraform",
+            Format::Nginx => "nginx",
         }
     }
 
@@ -137,6 +141,77 @@ pub struct View {
     pub label_key: Option<&'static str>,
 }
 
+/// What one format's adapter offers rules: the names a rule may use in
+/// `applies-to.kind` (classes), `each` and `$view` (views), and relation
+/// predicates (relations). Rules naming anything else are rejected at load.
+#[derive(Clone, Copy, Debug)]
+pub struct FormatVocabulary {
+    pub format: Format,
+    pub classes: &'static [&'static str],
+    pub views: &'static [&'static str],
+    pub relations: &'static [&'static str],
+    /// Named label sets objects of this format may carry (`pod`, `object`).
+    pub label_sets: &'static [&'static str],
+}
+
+/// A reference from one object to others, written at `span`: a Service's
+/// selector, an Ingress backend, a Terraform expression naming another block.
+/// The adapter says what a reference means; the relate step finds the objects
+/// it leads to, over everything the run has read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Link {
+    pub relation: &'static str,
+    pub target: Target,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Target {
+    /// Objects of one of `kinds` called `name`, in `namespace`.
+    Name {
+        kinds: Vec<Box<str>>,
+        namespace: Option<Box<str>>,
+        name: Box<str>,
+    },
+    /// Objects of one of `kinds` (kinds or classes; empty: any) in
+    /// `namespace` whose label set `labels` satisfies every requirement.
+    Selector {
+        kinds: Vec<Box<str>>,
+        namespace: Option<Box<str>>,
+        labels: &'static str,
+        requirements: Vec<Requirement>,
+    },
+    /// The reference could not be resolved (a Helm or Terraform expression):
+    /// whatever depends on it is unknown, never a finding.
+    Unknown,
+}
+
+/// One term of a label selector.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Requirement {
+    In(Box<str>, Vec<Box<str>>),
+    NotIn(Box<str>, Vec<Box<str>>),
+    Exists(Box<str>),
+    DoesNotExist(Box<str>),
+}
+
+/// A named set of labels an object can be selected by: a workload's `pod`
+/// labels (its template's), any object's own `object` labels.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LabelSet {
+    pub name: &'static str,
+    pub labels: Vec<(Box<str>, Box<str>)>,
+}
+
+/// A secondary location that explains something: where a resolved value was
+/// set (a Terraform variable's default), the module call or nginx include
+/// that an object was reached through.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Provenance {
+    pub span: Span,
+    pub message: Box<str>,
+}
+
 /// One thing a rule looks at: a Kubernetes resource, a Terraform block, an
 /// nginx context.
 #[derive(Clone, Debug)]
@@ -154,6 +229,14 @@ pub struct Object {
     pub anchor: Span,
     /// Helm output: the chart template the object was rendered from.
     pub template: Option<Box<str>>,
+    pub labels: Vec<LabelSet>,
+    pub links: Vec<Link>,
+    /// Where resolved values came from: for a value at `.0`, the location
+    /// `.1`, which findings on that value show as a related location.
+    pub origins: Vec<(Span, Provenance)>,
+    /// How the object was reached (module calls, includes), outermost first;
+    /// shown with every finding on it.
+    pub trail: Vec<Provenance>,
 }
 
 impl Object {
@@ -163,6 +246,10 @@ impl Object {
 
     pub fn view(&self, name: &str) -> Option<&View> {
         self.views.iter().find(|v| v.name == name)
+    }
+
+    pub fn label_set(&self, name: &str) -> Option<&LabelSet> {
+        self.labels.iter().find(|set| set.name == name)
     }
 
     /// `Kind/namespace/name`, the identity used in messages and fingerprints.

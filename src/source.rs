@@ -49,6 +49,15 @@ pub struct LineCol {
     pub column: usize,
 }
 
+/// Whether a source's findings are reported, or it is read only so that the
+/// files that are reported can be understood (the rest of a Terraform module,
+/// an nginx include, the Service in another folder that selects a workload).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    Reported,
+    Context,
+}
+
 /// One input file (or standard input) and its text.
 #[derive(Debug)]
 pub struct Source {
@@ -56,11 +65,16 @@ pub struct Source {
     /// The path as displayed: relative to the working directory when below it.
     pub path: PathBuf,
     pub text: String,
+    pub role: Role,
     line_starts: Vec<u32>,
 }
 
 impl Source {
     pub fn new(id: SourceId, path: PathBuf, text: String) -> Self {
+        Source::with_role(id, path, text, Role::Reported)
+    }
+
+    pub fn with_role(id: SourceId, path: PathBuf, text: String, role: Role) -> Self {
         let mut line_starts = vec![0u32];
         line_starts.extend(
             memchr_newlines(text.as_bytes())
@@ -71,6 +85,7 @@ impl Source {
             id,
             path,
             text,
+            role,
             line_starts,
         }
     }
@@ -141,17 +156,26 @@ pub fn display_path(path: &Path) -> String {
     text.replace('\\', "/")
 }
 
-/// All sources of a run, indexed by [`SourceId`].
+/// All sources of a run, indexed by [`SourceId`]. Append-only and shared:
+/// adapters running in parallel add the files they find they need (includes,
+/// module directories) while others read. Ids follow the order sources were
+/// added, which is not deterministic, so nothing that is output is ordered
+/// by id: findings are sorted by path.
 #[derive(Debug, Default)]
 pub struct Sources {
-    sources: Vec<Source>,
+    sources: boxcar::Vec<Source>,
 }
 
 impl Sources {
-    pub fn push(&mut self, path: PathBuf, text: String) -> SourceId {
-        let id = SourceId(self.sources.len() as u32);
-        self.sources.push(Source::new(id, path, text));
-        id
+    pub fn push(&self, path: PathBuf, text: String) -> SourceId {
+        self.push_with_role(path, text, Role::Reported)
+    }
+
+    pub fn push_with_role(&self, path: PathBuf, text: String, role: Role) -> SourceId {
+        let index = self
+            .sources
+            .push_with(|index| Source::with_role(SourceId(index as u32), path, text, role));
+        SourceId(index as u32)
     }
 
     pub fn get(&self, id: SourceId) -> &Source {
@@ -159,15 +183,20 @@ impl Sources {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Source> {
-        self.sources.iter()
+        self.sources.iter().map(|(_, source)| source)
     }
 
     pub fn len(&self) -> usize {
-        self.sources.len()
+        self.sources.count()
+    }
+
+    /// How many sources are reported, not only read for context.
+    pub fn reported(&self) -> usize {
+        self.iter().filter(|s| s.role == Role::Reported).count()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.sources.is_empty()
+        self.len() == 0
     }
 }
 

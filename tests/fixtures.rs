@@ -1,12 +1,14 @@
-//! The fixture harness: every file under `fixtures/<format>/<RULE>/` is
+//! The fixture harness: every fixture under `fixtures/<format>/<RULE>/` is
 //! checked with that rule alone, and the findings must be exactly the
-//! `# expect: RULE` comments, line by line. Every rule needs a fixture that
-//! fires (`fail-*`) and one that stays clean (`pass-*`).
+//! `# expect: RULE` comments, line by line. A fixture is a file, or a
+//! directory checked as one run (objects in several files that relate, a
+//! Terraform module, an nginx configuration with includes). Every rule needs
+//! a fixture that fires (`fail-*`) and one that stays clean (`pass-*`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use airworthy::discover::{DEFAULT_MAX_FILE_SIZE, DiscoverOptions};
+use airworthy::discover::{Context, DiscoverOptions};
 use airworthy::finding::Severity;
 use airworthy::{CheckOptions, RuleOptions};
 
@@ -24,32 +26,61 @@ fn fixture_dirs() -> Vec<PathBuf> {
     dirs
 }
 
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
+/// The fixtures of a rule: its files and directories.
+fn fixtures(dir: &Path) -> Vec<PathBuf> {
+    let mut fixtures: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file())
         .collect();
+    fixtures.sort();
+    fixtures
+}
+
+/// Every file of a fixture, which is a file or a directory.
+fn files_of(fixture: &Path) -> Vec<PathBuf> {
+    if fixture.is_file() {
+        return vec![fixture.to_path_buf()];
+    }
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(fixture).unwrap() {
+        files.extend(files_of(&entry.unwrap().path()));
+    }
     files.sort();
     files
 }
 
-/// `(rule, line)` pairs from `# expect: A, B` comments, with repeats counted.
-fn expected(text: &str) -> BTreeMap<(String, usize), usize> {
+/// `(path, rule, line)` triples from `# expect: A, B` comments (`// expect:`
+/// where `#` is no comment), with repeats counted.
+type Expectations = BTreeMap<(PathBuf, String, usize), usize>;
+
+fn expected(fixture: &Path) -> Expectations {
     let mut expected = BTreeMap::new();
-    for (index, line) in text.lines().enumerate() {
-        if let Some(at) = line.find("# expect:") {
-            for rule in line[at + "# expect:".len()..].split(',') {
+    for file in files_of(fixture) {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        for (index, line) in text.lines().enumerate() {
+            let Some(at) = line.find("# expect:").or_else(|| line.find("// expect:")) else {
+                continue;
+            };
+            let rest = &line[at..];
+            let rules = &rest[rest.find(':').unwrap() + 1..];
+            for rule in rules.split(',') {
                 let rule = rule.trim().to_string();
-                assert!(!rule.is_empty(), "empty expectation on line {}", index + 1);
-                *expected.entry((rule, index + 1)).or_insert(0) += 1;
+                assert!(
+                    !rule.is_empty(),
+                    "{}:{}: empty expectation",
+                    file.display(),
+                    index + 1
+                );
+                *expected.entry((file.clone(), rule, index + 1)).or_insert(0) += 1;
             }
         }
     }
     expected
 }
 
-fn actual(rule: &str, file: &Path) -> BTreeMap<(String, usize), usize> {
+fn actual(rule: &str, fixture: &Path) -> Expectations {
     let (engine, unmatched) = airworthy::load_rules(&RuleOptions {
         select: vec![rule.to_string()],
         ..RuleOptions::default()
@@ -59,15 +90,13 @@ fn actual(rule: &str, file: &Path) -> BTreeMap<(String, usize), usize> {
         unmatched.is_empty(),
         "fixture directory {rule} names no rule"
     );
+    // A fixture stands alone: nothing else in the repository is context.
     let run = airworthy::check(
         &engine,
         &CheckOptions {
             discover: DiscoverOptions {
-                paths: vec![file.to_path_buf()],
-                stdin_filename: None,
-                include: Vec::new(),
-                exclude: Vec::new(),
-                max_file_size: DEFAULT_MAX_FILE_SIZE,
+                context: Context::None,
+                ..DiscoverOptions::paths(vec![fixture.to_path_buf()])
             },
             min_severity: Severity::Note,
         },
@@ -75,12 +104,11 @@ fn actual(rule: &str, file: &Path) -> BTreeMap<(String, usize), usize> {
     .unwrap();
     let mut actual = BTreeMap::new();
     for finding in &run.findings {
-        let line = run
-            .sources
-            .get(finding.span.source)
-            .line_col(finding.span.start)
-            .line;
-        *actual.entry((finding.rule.id.clone(), line)).or_insert(0) += 1;
+        let source = run.sources.get(finding.span.source);
+        let line = source.line_col(finding.span.start).line;
+        *actual
+            .entry((source.path.clone(), finding.rule.id.clone(), line))
+            .or_insert(0) += 1;
     }
     actual
 }
@@ -91,9 +119,8 @@ fn every_fixture_yields_exactly_its_expected_findings() {
     let mut checked = 0;
     for dir in fixture_dirs() {
         let rule = dir.file_name().unwrap().to_string_lossy().to_string();
-        for file in files(&dir) {
-            let text = std::fs::read_to_string(&file).unwrap();
-            let expected = expected(&text);
+        for file in fixtures(&dir) {
+            let expected = expected(&file);
             let actual = actual(&rule, &file);
             let name = file.file_name().unwrap().to_string_lossy();
             if name.starts_with("pass-") && !expected.is_empty() {
@@ -132,7 +159,7 @@ fn every_rule_has_a_failing_and_a_passing_fixture() {
     let dirs: BTreeSet<String> = fixture_dirs()
         .iter()
         .filter(|dir| {
-            let names: Vec<String> = files(dir)
+            let names: Vec<String> = fixtures(dir)
                 .iter()
                 .map(|f| f.file_name().unwrap().to_string_lossy().to_string())
                 .collect();

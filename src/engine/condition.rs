@@ -6,7 +6,8 @@ use regex::Regex;
 use super::path::{Focus, Lookup, Path, Root};
 use super::quantity;
 use super::schema::{Fields, Result, SchemaError, error, string};
-use crate::model::{Node, Value};
+use crate::model::{FormatVocabulary, Node, Value};
+use crate::relate::Resolved;
 use crate::source::Span;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +26,9 @@ pub struct Outcome {
     /// The span is a value that was examined, not the place where a missing
     /// value would go; such evidence is the more precise.
     pub on_value: bool,
+    /// Another object that the evidence involves (by index), with the span
+    /// in it to show as a related location.
+    pub related: Option<(u32, Span)>,
 }
 
 impl Outcome {
@@ -34,6 +38,7 @@ impl Outcome {
             truth,
             span,
             on_value: true,
+            related: None,
         }
     }
 
@@ -49,6 +54,7 @@ impl Outcome {
             truth: Truth::Unknown,
             span,
             on_value: true,
+            related: None,
         }
     }
 }
@@ -77,6 +83,20 @@ pub enum Test {
     Any(Box<Condition>),
     None(Box<Condition>),
     Type(Vec<&'static str>),
+    Related(Relation),
+}
+
+/// A relation predicate: how many objects this one's links of `relation`
+/// lead to (`references`), or how many objects link to this one
+/// (`referenced-by`, `selected-by`), counting those of `kinds` for which
+/// `filter` holds.
+#[derive(Debug)]
+pub struct Relation {
+    incoming: bool,
+    relation: &'static str,
+    kinds: Vec<Box<str>>,
+    filter: Option<Box<Condition>>,
+    count: Vec<(Comparison, f64)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,18 +136,64 @@ pub enum Operand {
 const TYPES: &[&str] = &["null", "bool", "number", "string", "list", "map"];
 
 const TESTS: &[&str] = &[
-    "present", "equals", "in", "matches", "gt", "gte", "lt", "lte", "length", "all", "any", "none",
+    "present",
+    "equals",
+    "in",
+    "matches",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "length",
+    "all",
+    "any",
+    "none",
     "type",
+    "references",
+    "referenced-by",
+    "selected-by",
 ];
 
 const CONDITION_KEYS: &[&str] = &[
-    "path", "present", "equals", "in", "matches", "gt", "gte", "lt", "lte", "length", "all", "any",
-    "none", "type", "all-of", "any-of", "not",
+    "path",
+    "present",
+    "equals",
+    "in",
+    "matches",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "length",
+    "all",
+    "any",
+    "none",
+    "type",
+    "references",
+    "referenced-by",
+    "selected-by",
+    "all-of",
+    "any-of",
+    "not",
 ];
 
-/// What a compiled path may refer to.
+const RELATION_KEYS: &[&str] = &["relation", "kind", "where", "count"];
+
+/// What a compiled condition may refer to: the format's vocabulary, and
+/// whether it is inside a relation's `where` (where `$from` means something).
+#[derive(Clone, Copy)]
 pub struct Vocabulary<'a> {
-    pub views: &'a [&'a str],
+    pub format: &'a FormatVocabulary,
+    pub in_relation: bool,
+}
+
+impl<'a> Vocabulary<'a> {
+    pub fn new(format: &'a FormatVocabulary) -> Self {
+        Vocabulary {
+            format,
+            in_relation: false,
+        }
+    }
 }
 
 impl Condition {
@@ -219,17 +285,9 @@ impl Condition {
                     Err(e) => return error(value.span, format!("invalid regex: {e}")),
                 }
             }
-            "length" => {
-                let length = Fields::new(value, &["gt", "gte", "lt", "lte"], "`length`")?;
-                let mut bounds = Vec::new();
-                for entry in &length.map.entries {
-                    let cmp = comparison(entry)?;
-                    match entry.value.value {
-                        Value::Number(n) => bounds.push((cmp, n)),
-                        _ => return error(entry.value.span, "a length bound is a number"),
-                    }
-                }
-                Test::Length(bounds)
+            "length" => Test::Length(bounds(value, "`length`")?),
+            key @ ("references" | "referenced-by" | "selected-by") => {
+                Test::Related(Relation::compile(key, value, vocabulary)?)
             }
             "all" | "any" | "none" => {
                 let inner = Box::new(Condition::compile(value, vocabulary)?);
@@ -313,15 +371,12 @@ impl Condition {
             };
             return items
                 .into_iter()
-                .map(|item| {
-                    inner.eval(&Focus {
-                        object: focus.object,
-                        node: item,
-                        anchor: item_anchor(item),
-                    })
-                })
+                .map(|item| inner.eval(&focus.at(item, item_anchor(item))))
                 .filter(|outcome| outcome.truth == failing)
-                .map(|outcome| Outcome::new(false, outcome.span))
+                .map(|outcome| Outcome {
+                    truth: Truth::False,
+                    ..outcome
+                })
                 .collect();
         }
         let outcome = self.eval(focus);
@@ -358,6 +413,201 @@ fn combine(conditions: &[Condition], focus: &Focus, decisive: Truth) -> Outcome 
         .unwrap_or(Outcome::new(true, focus.anchor))
 }
 
+/// `{gte: 1, lt: 3}`: numeric bounds on a length or a count.
+fn bounds(node: &Node, what: &str) -> Result<Vec<(Comparison, f64)>> {
+    let fields = Fields::new(node, &["gt", "gte", "lt", "lte"], what)?;
+    let mut bounds = Vec::new();
+    for entry in &fields.map.entries {
+        let cmp = comparison(entry)?;
+        match entry.value.value {
+            Value::Number(n) => bounds.push((cmp, n)),
+            _ => return error(entry.value.span, format!("a bound of {what} is a number")),
+        }
+    }
+    Ok(bounds)
+}
+
+impl Relation {
+    fn compile(key: &str, node: &Node, vocabulary: &Vocabulary) -> Result<Relation> {
+        let what = format!("`{key}`");
+        let fields = Fields::new(node, RELATION_KEYS, &what)?;
+        let relation = if key == "selected-by" {
+            if let Some(entry) = fields.entry("relation") {
+                return error(
+                    entry.key_span,
+                    "`selected-by` is `referenced-by` with `relation: selects`; it takes no `relation`",
+                );
+            }
+            "selects"
+        } else {
+            string(fields.required("relation", &what)?)?
+        };
+        let relations = vocabulary.format.relations;
+        let Some(&relation) = relations.iter().find(|r| **r == relation) else {
+            let span = fields.get("relation").map_or(fields.span, |n| n.span);
+            return error(
+                span,
+                format!(
+                    "unknown relation `{relation}`; the {} relations are: {}",
+                    vocabulary.format.format.name(),
+                    relations.join(", ")
+                ),
+            );
+        };
+        let kinds = fields
+            .strings("kind")?
+            .into_iter()
+            .map(|(kind, _)| kind.into())
+            .collect();
+        let inner = Vocabulary {
+            in_relation: true,
+            ..*vocabulary
+        };
+        let filter = fields
+            .get("where")
+            .map(|node| Condition::compile(node, &inner).map(Box::new))
+            .transpose()?;
+        let count = match fields.get("count") {
+            Some(node) => bounds(node, "`count`")?,
+            None => vec![(Comparison::Gte, 1.0)],
+        };
+        Ok(Relation {
+            incoming: key != "references",
+            relation,
+            kinds,
+            filter,
+            count,
+        })
+    }
+
+    /// Counts the related objects for which the filter holds and compares
+    /// the count with the bounds, in three-valued logic: a link that cannot
+    /// be resolved, or a filter that is unknown, leaves the count open.
+    /// `node` is what the condition's `path` led to (none: missing), `at`
+    /// where a finding points when no link is written there.
+    fn eval(&self, node: Option<&Node>, at: Span, focus: &Focus) -> Outcome {
+        let relations = focus.relations;
+        let mut candidates: Vec<(u32, Span)> = Vec::new();
+        let mut open_ended = false;
+        let mut span = if self.incoming { focus.anchor } else { at };
+        if self.incoming {
+            let (links, unknown) = relations.incoming(focus.index, self.relation);
+            open_ended = unknown;
+            candidates.extend(
+                links
+                    .into_iter()
+                    .map(|id| (id.object, relations.link(id).span)),
+            );
+        } else {
+            let written_in = |link_span: Span| {
+                node.is_some_and(|node| {
+                    link_span.source == node.span.source
+                        && node.span.start <= link_span.start
+                        && link_span.end <= node.span.end
+                })
+            };
+            let mut first = None;
+            for link in focus
+                .object
+                .links
+                .iter()
+                .filter(|l| l.relation == self.relation)
+            {
+                if !written_in(link.span) {
+                    continue;
+                }
+                first.get_or_insert(link.span);
+                match relations.resolve(focus.index, link) {
+                    Resolved::Unknown => open_ended = true,
+                    Resolved::Objects(objects) => candidates.extend(
+                        objects
+                            .into_iter()
+                            .map(|to| (to, relations.object(to).anchor)),
+                    ),
+                }
+            }
+            if let Some(link_span) = first {
+                span = link_span;
+            }
+            candidates.sort_unstable_by_key(|(to, _)| *to);
+            candidates.dedup_by_key(|(to, _)| *to);
+        }
+        let (mut counted, mut unknown) = (0usize, 0usize);
+        let mut counted_first = None;
+        let mut rejected_first = None;
+        for &(other, other_span) in &candidates {
+            let object = relations.object(other);
+            let is_kind = self.kinds.is_empty()
+                || self
+                    .kinds
+                    .iter()
+                    .any(|k| **k == *object.kind || object.classes.contains(&&**k));
+            if !is_kind {
+                continue;
+            }
+            let truth = match &self.filter {
+                None => Truth::True,
+                Some(filter) => {
+                    let inner = Focus {
+                        from: Some(focus.node),
+                        ..Focus::object(relations, other)
+                    };
+                    filter.eval(&inner).truth
+                }
+            };
+            match truth {
+                Truth::True => {
+                    counted += 1;
+                    counted_first.get_or_insert((other, other_span));
+                }
+                Truth::Unknown => unknown += 1,
+                Truth::False => {
+                    rejected_first.get_or_insert((other, other_span));
+                }
+            }
+        }
+        let least = counted as f64;
+        let most = if open_ended {
+            f64::INFINITY
+        } else {
+            (counted + unknown) as f64
+        };
+        let (low, high) = interval(&self.count);
+        let truth = if low <= least && most <= high {
+            Truth::True
+        } else if most < low || least > high {
+            Truth::False
+        } else {
+            Truth::Unknown
+        };
+        // Evidence: too few shows the object that came closest; too many,
+        // one of those counted.
+        let related = if least > high {
+            counted_first
+        } else {
+            rejected_first.or(counted_first)
+        };
+        Outcome {
+            truth,
+            span,
+            on_value: true,
+            related,
+        }
+    }
+}
+
+/// The closed interval of counts that bounds allow.
+fn interval(bounds: &[(Comparison, f64)]) -> (f64, f64) {
+    bounds
+        .iter()
+        .fold((0.0, f64::INFINITY), |(low, high), &(cmp, n)| match cmp {
+            Comparison::Gt => (low.max(n.floor() + 1.0), high),
+            Comparison::Gte => (low.max(n.ceil()), high),
+            Comparison::Lt => (low, high.min(n.ceil() - 1.0)),
+            Comparison::Lte => (low, high.min(n.floor())),
+        })
+}
+
 fn comparison(entry: &crate::model::Entry) -> Result<Comparison> {
     match COMPARISONS.iter().find(|(k, _)| *k == &*entry.key) {
         Some((_, cmp)) => Ok(*cmp),
@@ -381,18 +631,21 @@ pub fn compile_path(text: &str, span: Span, vocabulary: &Vocabulary) -> Result<P
         span,
         message: format!("invalid path `{text}`: {message}"),
     })?;
-    if let Root::View(view) = &path.root
-        && !vocabulary.views.contains(&view.as_str())
-    {
-        return error(
+    let views = vocabulary.format.views;
+    match &path.root {
+        Root::View(view) if !views.contains(&view.as_str()) => error(
             span,
             format!(
                 "unknown view `${view}`; the views are: {}",
-                vocabulary.views.join(", ")
+                views.join(", ")
             ),
-        );
+        ),
+        Root::From if !vocabulary.in_relation => error(
+            span,
+            "`$from` refers to the focus a relation was followed from: use it inside `where`",
+        ),
+        _ => Ok(path),
     }
-    Ok(path)
 }
 
 fn operand(node: &Node, vocabulary: &Vocabulary) -> Result<Operand> {
@@ -440,6 +693,15 @@ fn lookup_first<'a>(paths: &[Path], focus: &Focus<'a>) -> Lookup<'a> {
 
 impl Test {
     fn eval(&self, lookup: Lookup, focus: &Focus) -> Outcome {
+        if let Test::Related(relation) = self {
+            return match lookup {
+                Lookup::Unknown { span } => Outcome::unknown(span),
+                Lookup::Found { node, key } => {
+                    relation.eval(Some(node), key.unwrap_or(node.span), focus)
+                }
+                Lookup::Missing { nearest } => relation.eval(None, nearest, focus),
+            };
+        }
         let (node, key) = match lookup {
             Lookup::Unknown { span } => return Outcome::unknown(span),
             Lookup::Missing { nearest } => {
@@ -459,7 +721,7 @@ impl Test {
             return Outcome::unknown(node.span);
         }
         match self {
-            Test::Present(_) => unreachable!("handled above"),
+            Test::Present(_) | Test::Related(_) => unreachable!("handled above"),
             Test::Equals(expected) => Outcome::new(same_value(node, expected), node.span),
             Test::In(options) => {
                 Outcome::new(options.iter().any(|o| same_value(node, o)), node.span)
@@ -512,15 +774,16 @@ impl Test {
                 let whole = key.unwrap_or(node.span);
                 let mut unknown = None;
                 for item in items {
-                    let outcome = inner.eval(&Focus {
-                        object: focus.object,
-                        node: item,
-                        anchor: item_anchor(item),
-                    });
+                    let outcome = inner.eval(&focus.at(item, item_anchor(item)));
                     match (self, outcome.truth) {
                         (Test::All(_), Truth::False) => return outcome,
                         (Test::Any(_), Truth::True) => return outcome,
-                        (Test::None(_), Truth::True) => return Outcome::new(false, outcome.span),
+                        (Test::None(_), Truth::True) => {
+                            return Outcome {
+                                truth: Truth::False,
+                                ..outcome
+                            };
+                        }
                         (_, Truth::Unknown) => {
                             unknown.get_or_insert(outcome.span);
                         }
@@ -591,12 +854,17 @@ mod tests {
     use super::*;
     use crate::formats::kubernetes;
     use crate::model::Object;
+    use crate::relate::Relations;
     use crate::source::{Source, SourceId};
 
-    fn object(text: &str) -> (Source, Object) {
+    fn objects(text: &str) -> (Source, Vec<Object>) {
         let source = Source::new(SourceId(0), "o.yaml".into(), text.into());
-        let mut objects = kubernetes::parse(&source).0;
-        (source, objects.remove(0))
+        let objects = kubernetes::parse(&source).0;
+        (source, objects)
+    }
+
+    fn vocabulary() -> Vocabulary<'static> {
+        Vocabulary::new(&kubernetes::VOCABULARY)
     }
 
     fn condition(text: &str) -> Condition {
@@ -605,15 +873,14 @@ mod tests {
             .documents
             .remove(0)
             .root;
-        Condition::compile(&root, &Vocabulary { views: &["pod"] }).unwrap()
+        Condition::compile(&root, &vocabulary()).unwrap()
     }
 
-    fn eval(object: &Object, text: &str) -> Outcome {
-        condition(text).eval(&Focus {
-            object,
-            node: &object.body,
-            anchor: object.anchor,
-        })
+    /// Evaluates the condition on the first object, with the others there
+    /// to relate to.
+    fn eval(objects: &[Object], text: &str) -> Outcome {
+        let relations = Relations::new(objects);
+        condition(text).eval(&Focus::object(&relations, 0))
     }
 
     const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostNetwork: true\n  containers:\n  - name: a\n    image: nginx:1.27\n    resources:\n      requests: {memory: 256Mi}\n      limits: {memory: 128Mi}\n";
@@ -621,8 +888,9 @@ mod tests {
     #[test]
     fn every_offending_list_item_is_its_own_failure() {
         let text = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - {name: a, env: [{name: X, value: s1}, {name: Y, valueFrom: {}}, {name: Z, value: s2}]}\n";
-        let (source, pod) = object(text);
-        let containers = &pod
+        let (source, objects) = objects(text);
+        let relations = Relations::new(&objects);
+        let containers = &objects[0]
             .body
             .get("spec")
             .unwrap()
@@ -630,11 +898,7 @@ mod tests {
             .unwrap()
             .as_list()
             .unwrap()[0];
-        let focus = Focus {
-            object: &pod,
-            node: containers,
-            anchor: containers.span,
-        };
+        let focus = Focus::object(&relations, 0).at(containers, containers.span);
         let failures =
             condition("{path: env, all: {path: value, present: false}}").failures(&focus);
         let spans: Vec<&str> = failures.iter().map(|f| source.slice(f.span)).collect();
@@ -652,7 +916,7 @@ mod tests {
 
     #[test]
     fn a_missing_value_points_at_the_nearest_enclosing_key() {
-        let (source, pod) = object(POD);
+        let (source, pod) = objects(POD);
         let outcome = eval(
             &pod,
             "{path: spec.securityContext.runAsNonRoot, present: true}",
@@ -663,7 +927,7 @@ mod tests {
 
     #[test]
     fn an_offending_value_is_pointed_at() {
-        let (source, pod) = object(POD);
+        let (source, pod) = objects(POD);
         let outcome = eval(&pod, "{not: {path: $pod.hostNetwork, equals: true}}");
         assert_eq!(outcome.truth, Truth::False);
         assert_eq!(source.slice(outcome.span), "true");
@@ -671,7 +935,7 @@ mod tests {
 
     #[test]
     fn quantities_compare_across_paths() {
-        let (source, pod) = object(POD);
+        let (source, pod) = objects(POD);
         let outcome = eval(
             &pod,
             "{path: spec.containers, all: {path: resources.requests.memory, lte: {path: resources.limits.memory}}}",
@@ -682,7 +946,7 @@ mod tests {
 
     #[test]
     fn fallback_paths_take_the_first_present_value() {
-        let (_, pod) = object(POD);
+        let (_, pod) = objects(POD);
         let outcome = eval(
             &pod,
             "{path: [spec.nothing, spec.hostNetwork], equals: true}",
@@ -692,7 +956,7 @@ mod tests {
 
     #[test]
     fn list_quantifiers() {
-        let (source, pod) = object(POD);
+        let (source, pod) = objects(POD);
         let any = eval(
             &pod,
             "{path: spec.containers, any: {path: image, matches: '^nginx:'}}",
@@ -713,8 +977,8 @@ mod tests {
 
     #[test]
     fn unknown_values_never_decide() {
-        let (_, mut pod) = object(POD);
-        let spec = match &mut pod.body.value {
+        let (_, mut pod) = objects(POD);
+        let spec = match &mut pod[0].body.value {
             Value::Map(map) => map.entries.iter_mut().find(|e| &*e.key == "spec").unwrap(),
             _ => unreachable!(),
         };
@@ -744,7 +1008,7 @@ mod tests {
             .documents
             .remove(0)
             .root;
-        let err = Condition::compile(&root, &Vocabulary { views: &[] }).unwrap_err();
+        let err = Condition::compile(&root, &vocabulary()).unwrap_err();
         assert_eq!(source.slice(err.span), "presnt");
         assert!(
             err.message.contains("did you mean `present`"),
@@ -763,7 +1027,99 @@ mod tests {
                 .documents
                 .remove(0)
                 .root;
-            let err = Condition::compile(&root, &Vocabulary { views: &[] }).unwrap_err();
+            let err = Condition::compile(&root, &vocabulary()).unwrap_err();
+            assert!(err.message.contains(expected), "{text}: {}", err.message);
+        }
+    }
+
+    const SERVED: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api}
+spec:
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+      - {name: api, ports: [{containerPort: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api}
+spec:
+  selector: {app: api}
+  ports:
+  - {port: 80, targetPort: 8080}
+  - {port: 81, targetPort: 9090}
+";
+
+    #[test]
+    fn relations_count_the_objects_on_the_other_end() {
+        let (source, objects) = objects(SERVED);
+        let selected = eval(&objects, "{selected-by: {kind: Service}}");
+        assert_eq!(selected.truth, Truth::True);
+        let unscaled = eval(&objects, "{referenced-by: {relation: scales}}");
+        assert_eq!(unscaled.truth, Truth::False);
+        assert_eq!(source.slice(unscaled.span), "api");
+        let twice = eval(&objects, "{selected-by: {count: {gte: 2}}}");
+        assert_eq!(twice.truth, Truth::False);
+        // The Service is the evidence of the one there is.
+        let (other, span) = twice.related.unwrap();
+        assert_eq!(objects[other as usize].kind.as_ref(), "Service");
+        // At the selector that selects it.
+        assert_eq!(source.slice(span), "{app: api}");
+        let at_most_zero = eval(&objects, "{selected-by: {count: {lt: 1}}}");
+        assert_eq!(at_most_zero.truth, Truth::False);
+    }
+
+    #[test]
+    fn where_reaches_back_with_from() {
+        let (source, objects) = objects(SERVED);
+        let relations = Relations::new(&objects);
+        let rule = condition(
+            "{path: spec.ports, all: {path: $, references: {relation: selects, where: \
+             {path: $containers, any: {path: ports, any: {path: containerPort, \
+             gte: {path: $from.targetPort}, lte: {path: $from.targetPort}}}}}}}",
+        );
+        let failures = rule.failures(&Focus::object(&relations, 1));
+        assert_eq!(
+            failures.len(),
+            1,
+            "only the second port has no container port"
+        );
+        let (other, _) = failures[0].related.unwrap();
+        assert_eq!(objects[other as usize].kind.as_ref(), "Deployment");
+        assert_eq!(source.slice(failures[0].span), "{app: api}");
+    }
+
+    #[test]
+    fn an_unknown_link_leaves_the_count_open() {
+        let (_, mut objects) = objects(SERVED);
+        objects[1].links[0].target = crate::model::Target::Unknown;
+        assert_eq!(
+            eval(&objects, "{selected-by: {kind: Service}}").truth,
+            Truth::Unknown
+        );
+        assert_eq!(
+            eval(&objects, "{selected-by: {count: {lt: 1}}}").truth,
+            Truth::Unknown
+        );
+    }
+
+    #[test]
+    fn relations_are_checked_at_compile_time() {
+        for (text, expected) in [
+            ("{references: {relation: hugs}}", "unknown relation `hugs`"),
+            ("{selected-by: {relation: selects}}", "takes no `relation`"),
+            ("{path: $from.x, present: true}", "use it inside `where`"),
+            ("{referenced-by: {}}", "needs `relation`"),
+        ] {
+            let source = Source::new(SourceId(1), "c.yaml".into(), text.into());
+            let root = crate::formats::yaml::parse(&source)
+                .documents
+                .remove(0)
+                .root;
+            let err = Condition::compile(&root, &vocabulary()).unwrap_err();
             assert!(err.message.contains(expected), "{text}: {}", err.message);
         }
     }

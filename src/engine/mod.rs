@@ -13,11 +13,12 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-pub use rule::{FormatVocabulary, PEER_TOOLS, Rule};
+pub use rule::{PEER_TOOLS, Rule};
 
-use crate::finding::{Finding, RuleMeta, Severity};
+use crate::finding::{Finding, Related, RuleMeta, Severity};
 use crate::formats::yaml;
-use crate::model::{Diagnostic, Node, Object, Problem, Value};
+use crate::model::{Diagnostic, FormatVocabulary, Node, Object, Problem, Value};
+use crate::relate::Relations;
 use crate::source::{Sources, Span};
 
 /// A rule file to load: where it came from and its text.
@@ -44,8 +45,8 @@ impl Engine {
         files: Vec<RuleFile>,
         formats: &[FormatVocabulary],
         checklist_keys: &HashSet<String>,
-    ) -> Result<Engine, LoadError> {
-        let mut sources = Sources::default();
+    ) -> Result<Engine, Box<LoadError>> {
+        let sources = Sources::default();
         let mut diagnostics = Vec::new();
         let mut rules: Vec<Rule> = Vec::new();
         let problems = problem_rules();
@@ -114,10 +115,10 @@ impl Engine {
             }
         }
         if !diagnostics.is_empty() {
-            return Err(LoadError {
+            return Err(Box::new(LoadError {
                 sources,
                 diagnostics,
-            });
+            }));
         }
         rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
         Ok(Engine { rules, problems })
@@ -166,36 +167,48 @@ impl Engine {
             .find(|m| m.id.eq_ignore_ascii_case(selector) || m.name == selector)
     }
 
-    /// Runs every rule over every object, in parallel.
-    pub fn evaluate(&self, objects: &[Object], sources: &Sources) -> Vec<Finding> {
-        objects
-            .par_iter()
-            .flat_map_iter(|object| {
+    /// Runs every rule over every object, in parallel. Objects read only for
+    /// context are evaluated too: their findings are dropped later, by span,
+    /// since an object may well hold values written in a reported file.
+    pub fn evaluate(
+        &self,
+        relations: &Relations,
+        objects: &[Object],
+        sources: &Sources,
+    ) -> Vec<Finding> {
+        (0..objects.len() as u32)
+            .into_par_iter()
+            .flat_map_iter(|index| {
+                let object = &objects[index as usize];
                 let source = sources.get(object.body.span.source);
                 self.rules
                     .iter()
                     .filter(|rule| rule.applies_to(object))
                     .flat_map(move |rule| {
-                        rule.check(object, source).into_iter().map(move |v| {
-                            let identity = object.identity();
-                            let fingerprint = fingerprint(&[
-                                &rule.meta.id,
-                                &source.display_path(),
-                                &identity,
-                                &logical_path(&object.body, v.span),
-                                source.slice(v.span),
-                            ]);
-                            Finding {
-                                rule: rule.meta.clone(),
-                                severity: rule.meta.severity,
-                                span: v.span,
-                                message: v.message,
-                                related: Vec::new(),
-                                object: Some(identity),
-                                template: object.template.as_deref().map(String::from),
-                                fingerprint,
-                            }
-                        })
+                        rule.check(relations, index, source)
+                            .into_iter()
+                            .map(move |v| {
+                                let identity = object.identity();
+                                let at = sources.get(v.span.source);
+                                let fingerprint = fingerprint(&[
+                                    &rule.meta.id,
+                                    &at.display_path(),
+                                    &identity,
+                                    &logical_path(&object.body, v.span),
+                                    at.slice(v.span),
+                                ]);
+                                let related = related(relations, object, &v);
+                                Finding {
+                                    rule: rule.meta.clone(),
+                                    severity: rule.meta.severity,
+                                    span: v.span,
+                                    message: v.message,
+                                    related,
+                                    object: Some(identity),
+                                    template: object.template.as_deref().map(String::from),
+                                    fingerprint,
+                                }
+                            })
                     })
             })
             .collect()
@@ -226,6 +239,28 @@ impl Engine {
             fingerprint,
         })
     }
+}
+
+/// The related locations of a violation: where its value came from, the
+/// other object it involves, and how its object was reached.
+fn related(relations: &Relations, object: &Object, violation: &rule::Violation) -> Vec<Related> {
+    let origins = object
+        .origins
+        .iter()
+        .filter(|(at, _)| *at == violation.span)
+        .map(|(_, origin)| origin);
+    let other = violation.related.map(|(index, span)| Related {
+        span,
+        message: format!("{} is here", relations.object(index).identity()),
+    });
+    origins
+        .chain(&object.trail)
+        .map(|p| Related {
+            span: p.span,
+            message: p.message.to_string(),
+        })
+        .chain(other)
+        .collect()
 }
 
 fn matches_selector(meta: &RuleMeta, selector: &str) -> bool {

@@ -3,6 +3,7 @@
 //! `metadata.annotations."example.com/key"` for keys that contain dots.
 
 use crate::model::{Node, Object, Value};
+use crate::relate::Relations;
 use crate::source::Span;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -10,6 +11,9 @@ pub enum Root {
     Focus,
     Object,
     View(String),
+    /// `$from`: inside a relation's `where`, the focus the relation was
+    /// followed from (the Service port whose target port is looked for).
+    From,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -34,12 +38,41 @@ pub enum Lookup<'a> {
 }
 
 /// Where a rule is looking: an object, and the part of it in focus.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct Focus<'a> {
     pub object: &'a Object,
+    /// The object's index in the run, for following relations.
+    pub index: u32,
     pub node: &'a Node,
     /// Where a finding about the focus as a whole points.
     pub anchor: Span,
+    pub relations: &'a Relations<'a>,
+    /// Inside a relation's `where`: the focus it was followed from.
+    pub from: Option<&'a Node>,
+}
+
+impl<'a> Focus<'a> {
+    /// The whole object at `index`.
+    pub fn object(relations: &'a Relations<'a>, index: u32) -> Self {
+        let object = relations.object(index);
+        Focus {
+            object,
+            index,
+            node: &object.body,
+            anchor: object.anchor,
+            relations,
+            from: None,
+        }
+    }
+
+    /// A part of the same object.
+    pub fn at(&self, node: &'a Node, anchor: Span) -> Self {
+        Focus {
+            node,
+            anchor,
+            ..*self
+        }
+    }
 }
 
 impl Path {
@@ -48,10 +81,10 @@ impl Path {
         let (root, rest) = if let Some(rest) = text.strip_prefix('$') {
             let end = rest.find('.').unwrap_or(rest.len());
             let name = &rest[..end];
-            let root = if name.is_empty() {
-                Root::Object
-            } else {
-                Root::View(name.to_string())
+            let root = match name {
+                "" => Root::Object,
+                "from" => Root::From,
+                _ => Root::View(name.to_string()),
             };
             (root, rest[end..].strip_prefix('.').unwrap_or(&rest[end..]))
         } else {
@@ -110,6 +143,12 @@ impl Path {
         match &self.root {
             Root::Focus => walk(focus.node, None, focus.anchor, &self.keys),
             Root::Object => walk(&focus.object.body, None, focus.object.anchor, &self.keys),
+            Root::From => match focus.from {
+                Some(node) => walk(node, None, node.span, &self.keys),
+                None => Lookup::Missing {
+                    nearest: focus.anchor,
+                },
+            },
             Root::View(name) => {
                 let object = focus.object;
                 let Some(view) = object.view(name) else {

@@ -10,15 +10,9 @@ use super::condition::{Condition, Vocabulary, compile_path};
 use super::path::{Focus, Lookup, Path};
 use super::schema::{Fields, Result, error, string, strings};
 use crate::finding::{RuleMeta, Severity};
-use crate::model::{Format, Node, Object};
+use crate::model::{Format, FormatVocabulary, Node, Object};
+use crate::relate::Relations;
 use crate::source::{Source, Span};
-
-/// What one format's adapter offers rules.
-pub struct FormatVocabulary {
-    pub format: Format,
-    pub classes: &'static [&'static str],
-    pub views: &'static [&'static str],
-}
 
 /// Tools whose equivalent check ids a rule may list.
 pub const PEER_TOOLS: &[&str] = &[
@@ -65,6 +59,8 @@ pub struct Rule {
 pub struct Violation {
     pub span: Span,
     pub message: String,
+    /// Another object the violation involves, and where in it.
+    pub related: Option<(u32, Span)>,
 }
 
 impl Rule {
@@ -191,9 +187,7 @@ impl Rule {
                 }
             }
         };
-        let paths = Vocabulary {
-            views: vocabulary.views,
-        };
+        let paths = Vocabulary::new(vocabulary);
         let when = fields
             .get("when")
             .map(|node| Condition::compile(node, &paths))
@@ -245,15 +239,13 @@ impl Rule {
             })
     }
 
-    /// Every focus of the object that fails the rule.
-    pub fn check(&self, object: &Object, source: &Source) -> Vec<Violation> {
+    /// Every focus of the object at `index` that fails the rule.
+    pub fn check(&self, relations: &Relations, index: u32, source: &Source) -> Vec<Violation> {
+        let object = relations.object(index);
+        let whole = Focus::object(relations, index);
         let mut violations = Vec::new();
         let mut visit = |node: &Node, anchor: Span| {
-            let focus = Focus {
-                object,
-                node,
-                anchor,
-            };
+            let focus = whole.at(node, anchor);
             if let Some(when) = &self.when
                 && when.eval(&focus).truth != super::condition::Truth::True
             {
@@ -263,6 +255,7 @@ impl Rule {
                 violations.push(Violation {
                     span: outcome.span,
                     message: self.message.render(&focus, source.slice(outcome.span)),
+                    related: outcome.related,
                 });
             }
         };

@@ -5,19 +5,41 @@
 use std::path::Path;
 
 use crate::formats::yaml::{self, Document};
-use crate::model::{Diagnostic, Format, Node, Object, Value, View};
+use crate::model::{
+    Diagnostic, Format, FormatVocabulary, LabelSet, Link, Node, Object, Requirement, Target, Value,
+    View,
+};
 use crate::source::Source;
 
-/// Classes of kinds that rules may name in `applies-to.kind`.
-pub const CLASSES: &[&str] = &["workload", "long-running"];
+pub const VOCABULARY: FormatVocabulary = FormatVocabulary {
+    format: Format::Kubernetes,
+    // Classes of kinds that rules may name in `applies-to.kind`.
+    classes: &["workload", "long-running"],
+    // Views that rules may name in `each` or as `$view.path`.
+    views: &[
+        "pod",
+        "pod-metadata",
+        "containers",
+        "init-containers",
+        "all-containers",
+    ],
+    relations: RELATIONS,
+    label_sets: &["pod", "object"],
+};
 
-/// Views that rules may name in `each` or as `$view.path`.
-pub const VIEWS: &[&str] = &[
-    "pod",
-    "pod-metadata",
-    "containers",
-    "init-containers",
-    "all-containers",
+/// What a link from one object to others means.
+const RELATIONS: &[&str] = &[
+    // A Service, PodDisruptionBudget or NetworkPolicy selects the pods of a
+    // workload by their labels.
+    "selects", // An autoscaler's `scaleTargetRef`.
+    "scales",
+];
+
+/// Kinds whose label selector picks pods, and where the selector is.
+const POD_SELECTORS: &[(&str, &[&str])] = &[
+    ("Service", &["spec", "selector"]),
+    ("PodDisruptionBudget", &["spec", "selector"]),
+    ("NetworkPolicy", &["spec", "podSelector"]),
 ];
 
 /// Where each workload kind keeps its pod template (`metadata` and `spec`),
@@ -110,6 +132,17 @@ fn object(body: Node, template: Option<Box<str>>) -> Option<Object> {
         .at(&["metadata", "name"])
         .or_else(|| body.get("kind"))
         .map_or(body.span, |node| node.span);
+    let mut labels = vec![LabelSet {
+        name: "object",
+        labels: string_pairs(body.at(&["metadata", "labels"])),
+    }];
+    if let Some(pod) = views.iter().find(|v| v.name == "pod-metadata") {
+        labels.push(LabelSet {
+            name: "pod",
+            labels: string_pairs(body.at(&pod.paths[0]).and_then(|m| m.get("labels"))),
+        });
+    }
+    let links = links(&kind, namespace.as_deref(), &body);
     Some(Object {
         format: Format::Kubernetes,
         kind,
@@ -121,7 +154,123 @@ fn object(body: Node, template: Option<Box<str>>) -> Option<Object> {
         body,
         anchor,
         template,
+        labels,
+        links,
+        origins: Vec::new(),
+        trail: Vec::new(),
     })
+}
+
+/// The string-valued entries of a mapping (labels), in order.
+fn string_pairs(node: Option<&Node>) -> Vec<(Box<str>, Box<str>)> {
+    let Some(map) = node.and_then(Node::as_map) else {
+        return Vec::new();
+    };
+    map.entries
+        .iter()
+        .filter_map(|e| Some((e.key.clone(), e.value.scalar_text()?.into())))
+        .collect()
+}
+
+/// The references an object makes to others.
+fn links(kind: &str, namespace: Option<&str>, body: &Node) -> Vec<Link> {
+    let mut links = Vec::new();
+    let namespace = namespace.map(Box::from);
+    if let Some((_, path)) = POD_SELECTORS.iter().find(|(k, _)| *k == kind)
+        && let Some(selector) = body.at(path)
+    {
+        // A Service without a selector has its endpoints managed by hand: it
+        // selects nothing. Everywhere else an empty selector selects all.
+        let requirements = if kind == "Service" {
+            selector
+                .as_map()
+                .filter(|m| !m.entries.is_empty())
+                .map(|_| match_labels(selector))
+        } else if selector.get("matchLabels").is_some()
+            || selector.get("matchExpressions").is_some()
+        {
+            Some(label_selector(selector))
+        } else {
+            selector.as_map().map(|_| Some(Vec::new()))
+        };
+        if let Some(requirements) = requirements {
+            links.push(Link {
+                relation: "selects",
+                target: match requirements {
+                    Some(requirements) => Target::Selector {
+                        kinds: vec!["workload".into()],
+                        namespace: namespace.clone(),
+                        labels: "pod",
+                        requirements,
+                    },
+                    None => Target::Unknown,
+                },
+                span: selector.span,
+            });
+        }
+    }
+    if kind == "HorizontalPodAutoscaler"
+        && let Some(target) = body.at(&["spec", "scaleTargetRef"])
+    {
+        let known = |key| target.get(key).and_then(Node::as_str);
+        links.push(Link {
+            relation: "scales",
+            target: match (known("kind"), known("name")) {
+                (Some(kind), Some(name)) => Target::Name {
+                    kinds: vec![kind.into()],
+                    namespace: namespace.clone(),
+                    name: name.into(),
+                },
+                _ => Target::Unknown,
+            },
+            span: target.get("name").map_or(target.span, |n| n.span),
+        });
+    }
+    links
+}
+
+/// A plain `key: value` selector (a Service's). `None` when a value is not
+/// a plain string (a Helm expression left in place).
+fn match_labels(node: &Node) -> Option<Vec<Requirement>> {
+    node.as_map()?
+        .entries
+        .iter()
+        .map(|e| {
+            let value = e.value.scalar_text().filter(|_| !e.value.is_unknown())?;
+            Some(Requirement::In(e.key.clone(), vec![value.into()]))
+        })
+        .collect()
+}
+
+/// A `matchLabels` plus `matchExpressions` selector.
+fn label_selector(node: &Node) -> Option<Vec<Requirement>> {
+    let mut requirements = match node.get("matchLabels") {
+        Some(labels) => match_labels(labels)?,
+        None => Vec::new(),
+    };
+    for expression in node
+        .get("matchExpressions")
+        .and_then(Node::as_list)
+        .unwrap_or_default()
+    {
+        let key: Box<str> = expression.get("key")?.as_str()?.into();
+        let values = || -> Option<Vec<Box<str>>> {
+            expression
+                .get("values")?
+                .as_list()?
+                .iter()
+                .map(|v| v.scalar_text().map(Box::from))
+                .collect()
+        };
+        requirements.push(match expression.get("operator")?.as_str()? {
+            "In" => Requirement::In(key, values()?),
+            "NotIn" => Requirement::NotIn(key, values()?),
+            "Exists" => Requirement::Exists(key),
+            "DoesNotExist" => Requirement::DoesNotExist(key),
+            _ => return None,
+        });
+    }
+    Some(requirements)
 }
 
 fn pod_views(template: &[&'static str]) -> Vec<View> {

@@ -94,7 +94,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             version: env!("CARGO_PKG_VERSION"),
         },
         summary: Summary {
-            files: report.sources.len(),
+            files: report.sources.reported(),
             objects: report.objects,
             errors: report.count(Severity::Error),
             warnings: report.count(Severity::Warning),

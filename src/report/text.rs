@@ -31,7 +31,7 @@ pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<(
             writeln!(out, "{text}\n")?;
         }
     }
-    let files = report.sources.len();
+    let files = report.sources.reported();
     writeln!(
         out,
         "airworthy: {} in {} file{}, {} object{} checked",

@@ -1,0 +1,352 @@
+//! The relate step: indexes, built once per run over every object read
+//! (reported or context), that answer which objects a link leads to and
+//! which links lead to an object. Links are the adapters' (a selector, a
+//! backend, an expression naming another block); what they mean is theirs,
+//! and this module only matches names, kinds, namespaces and labels.
+//!
+//! Nothing is materialised per edge: a thousand Services selecting the same
+//! labels cost an index entry each, and rules ask only as much as they need.
+
+use std::collections::HashMap;
+
+use crate::model::{Format, Link, Object, Requirement, Target};
+
+/// Where a link sits: the object's index and the link's index in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LinkId {
+    pub object: u32,
+    pub link: u32,
+}
+
+/// What a link leads to.
+#[derive(Debug, PartialEq)]
+pub enum Resolved {
+    /// These objects, in input order (possibly none).
+    Objects(Vec<u32>),
+    /// Nobody can know: the reference is an unresolved expression.
+    Unknown,
+}
+
+pub struct Relations<'a> {
+    objects: &'a [Object],
+    /// Objects by format and name.
+    by_name: HashMap<(Format, &'a str), Vec<u32>>,
+    /// Objects by format, label set, label key and value.
+    by_label: HashMap<(Format, &'a str, &'a str, &'a str), Vec<u32>>,
+    /// Objects by format, for selectors no label narrows down.
+    by_format: HashMap<Format, Vec<u32>>,
+    /// Name links by format, relation and target name.
+    named_links: HashMap<(Format, &'a str, &'a str), Vec<LinkId>>,
+    /// Selector links by format, relation and the label pair of their first
+    /// equality requirement.
+    selector_links: HashMap<(Format, &'a str, &'a str, &'a str), Vec<LinkId>>,
+    /// Selector links with no such requirement (they may select anything),
+    /// and links whose target is unknown (they may lead anywhere), by format
+    /// and relation.
+    broad_links: HashMap<(Format, &'a str), Vec<LinkId>>,
+    unknown_links: HashMap<(Format, &'a str), Vec<LinkId>>,
+}
+
+impl<'a> Relations<'a> {
+    pub fn new(objects: &'a [Object]) -> Self {
+        let mut relations = Relations {
+            objects,
+            by_name: HashMap::new(),
+            by_label: HashMap::new(),
+            by_format: HashMap::new(),
+            named_links: HashMap::new(),
+            selector_links: HashMap::new(),
+            broad_links: HashMap::new(),
+            unknown_links: HashMap::new(),
+        };
+        for (index, object) in objects.iter().enumerate() {
+            let index = index as u32;
+            let format = object.format;
+            relations.by_format.entry(format).or_default().push(index);
+            if let Some(name) = object.name.as_deref() {
+                relations
+                    .by_name
+                    .entry((format, name))
+                    .or_default()
+                    .push(index);
+            }
+            for set in &object.labels {
+                for (key, value) in &set.labels {
+                    relations
+                        .by_label
+                        .entry((format, set.name, key, value))
+                        .or_default()
+                        .push(index);
+                }
+            }
+            for (link_index, link) in object.links.iter().enumerate() {
+                let id = LinkId {
+                    object: index,
+                    link: link_index as u32,
+                };
+                match &link.target {
+                    Target::Name { name, .. } => relations
+                        .named_links
+                        .entry((format, link.relation, name))
+                        .or_default()
+                        .push(id),
+                    Target::Selector { requirements, .. } => match first_equality(requirements) {
+                        Some((key, value)) => relations
+                            .selector_links
+                            .entry((format, link.relation, key, value))
+                            .or_default()
+                            .push(id),
+                        None => relations
+                            .broad_links
+                            .entry((format, link.relation))
+                            .or_default()
+                            .push(id),
+                    },
+                    Target::Unknown => relations
+                        .unknown_links
+                        .entry((format, link.relation))
+                        .or_default()
+                        .push(id),
+                }
+            }
+        }
+        relations
+    }
+
+    pub fn object(&self, index: u32) -> &'a Object {
+        &self.objects[index as usize]
+    }
+
+    pub fn link(&self, id: LinkId) -> &'a Link {
+        &self.object(id.object).links[id.link as usize]
+    }
+
+    /// The objects a link of the object at `from` leads to.
+    pub fn resolve(&self, from: u32, link: &Link) -> Resolved {
+        let format = self.object(from).format;
+        let candidates: &[u32] = match &link.target {
+            Target::Unknown => return Resolved::Unknown,
+            Target::Name { name, .. } => self.by_name.get(&(format, &**name)),
+            Target::Selector {
+                labels,
+                requirements,
+                ..
+            } => match first_equality(requirements) {
+                Some((key, value)) => self.by_label.get(&(format, *labels, key, value)),
+                None => self.by_format.get(&format),
+            },
+        }
+        .map_or(&[], Vec::as_slice);
+        Resolved::Objects(
+            candidates
+                .iter()
+                .copied()
+                .filter(|&to| to != from && leads_to(&link.target, self.object(to)))
+                .collect(),
+        )
+    }
+
+    /// The links of `relation` that lead to the object at `to`, in input
+    /// order, and whether some link of that relation is unknown and so might
+    /// lead to it as well.
+    pub fn incoming(&self, to: u32, relation: &str) -> (Vec<LinkId>, bool) {
+        let object = self.object(to);
+        let format = object.format;
+        let mut found: Vec<LinkId> = Vec::new();
+        if let Some(name) = object.name.as_deref()
+            && let Some(links) = self.named_links.get(&(format, relation, name))
+        {
+            found.extend(links);
+        }
+        for set in &object.labels {
+            for (key, value) in &set.labels {
+                if let Some(links) = self.selector_links.get(&(format, relation, key, value)) {
+                    found.extend(links);
+                }
+            }
+        }
+        if let Some(links) = self.broad_links.get(&(format, relation)) {
+            found.extend(links);
+        }
+        found.retain(|&id| id.object != to && leads_to(&self.link(id).target, object));
+        found.sort_unstable();
+        found.dedup();
+        let unknown = self
+            .unknown_links
+            .get(&(format, relation))
+            .is_some_and(|links| links.iter().any(|id| id.object != to));
+        (found, unknown)
+    }
+}
+
+/// The label pair of a selector's first single-valued `In` requirement: a
+/// selector can only match objects that carry it.
+fn first_equality(requirements: &[Requirement]) -> Option<(&str, &str)> {
+    requirements.iter().find_map(|r| match r {
+        Requirement::In(key, values) if values.len() == 1 => Some((&**key, &*values[0])),
+        _ => None,
+    })
+}
+
+/// Whether a target describes the object.
+fn leads_to(target: &Target, object: &Object) -> bool {
+    match target {
+        Target::Unknown => false,
+        Target::Name {
+            kinds,
+            namespace,
+            name,
+        } => {
+            object.name.as_deref() == Some(&**name)
+                && is_of_kind(kinds, object)
+                && same_namespace(namespace.as_deref(), object.namespace.as_deref())
+        }
+        Target::Selector {
+            kinds,
+            namespace,
+            labels,
+            requirements,
+        } => {
+            is_of_kind(kinds, object)
+                && same_namespace(namespace.as_deref(), object.namespace.as_deref())
+                && object
+                    .label_set(labels)
+                    .is_some_and(|set| requirements.iter().all(|r| satisfies(r, &set.labels)))
+        }
+    }
+}
+
+fn is_of_kind(kinds: &[Box<str>], object: &Object) -> bool {
+    kinds.is_empty()
+        || kinds
+            .iter()
+            .any(|k| **k == *object.kind || object.classes.contains(&&**k))
+}
+
+/// An object whose namespace is not written is deployed wherever it is
+/// applied (`kubectl -n`), so it may share a namespace with anything.
+fn same_namespace(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    }
+}
+
+fn satisfies(requirement: &Requirement, labels: &[(Box<str>, Box<str>)]) -> bool {
+    let value = |key: &str| labels.iter().find(|(k, _)| **k == *key).map(|(_, v)| &**v);
+    match requirement {
+        Requirement::In(key, values) => {
+            value(key).is_some_and(|v| values.iter().any(|x| **x == *v))
+        }
+        Requirement::NotIn(key, values) => {
+            value(key).is_none_or(|v| values.iter().all(|x| **x != *v))
+        }
+        Requirement::Exists(key) => value(key).is_some(),
+        Requirement::DoesNotExist(key) => value(key).is_none(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::kubernetes;
+    use crate::source::{Source, SourceId};
+
+    fn objects(text: &str) -> Vec<Object> {
+        kubernetes::parse(&Source::new(SourceId(0), "k.yaml".into(), text.into())).0
+    }
+
+    const APP: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  template:
+    metadata: {labels: {app: api, tier: web}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: shop}
+spec: {selector: {app: api}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: other, namespace: elsewhere}
+spec: {selector: {app: api}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: all, namespace: shop}
+spec: {podSelector: {}}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web, namespace: shop}
+spec:
+  selector:
+    matchExpressions: [{key: tier, operator: In, values: [web, edge]}]
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: api, namespace: shop}
+spec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}}
+";
+
+    #[test]
+    fn selectors_and_names_lead_to_objects_in_the_same_namespace() {
+        let objects = objects(APP);
+        let relations = Relations::new(&objects);
+        let (selectors, unknown) = relations.incoming(0, "selects");
+        let kinds: Vec<&str> = selectors
+            .iter()
+            .map(|id| &*relations.object(id.object).kind)
+            .collect();
+        assert_eq!(kinds, ["Service", "NetworkPolicy", "PodDisruptionBudget"]);
+        assert!(!unknown);
+        let (scalers, _) = relations.incoming(0, "scales");
+        assert_eq!(scalers.len(), 1);
+        let service = &objects[1];
+        assert_eq!(
+            relations.resolve(1, &service.links[0]),
+            Resolved::Objects(vec![0])
+        );
+        assert_eq!(
+            relations.resolve(2, &objects[2].links[0]),
+            Resolved::Objects(vec![])
+        );
+    }
+
+    #[test]
+    fn an_unknown_link_might_lead_anywhere() {
+        let mut objects = objects(APP);
+        objects[2].links[0].target = Target::Unknown;
+        let relations = Relations::new(&objects);
+        assert!(relations.incoming(0, "selects").1);
+        assert_eq!(
+            relations.resolve(2, &objects[2].links[0]),
+            Resolved::Unknown
+        );
+    }
+
+    #[test]
+    fn requirements_follow_kubernetes_semantics() {
+        let labels: Vec<(Box<str>, Box<str>)> = vec![("app".into(), "api".into())];
+        assert!(satisfies(
+            &Requirement::NotIn("app".into(), vec!["web".into()]),
+            &labels
+        ));
+        assert!(satisfies(
+            &Requirement::NotIn("tier".into(), vec!["web".into()]),
+            &labels
+        ));
+        assert!(!satisfies(
+            &Requirement::DoesNotExist("app".into()),
+            &labels
+        ));
+        assert!(satisfies(&Requirement::Exists("app".into()), &labels));
+        assert!(!satisfies(
+            &Requirement::In("app".into(), vec!["web".into()]),
+            &labels
+        ));
+    }
+}
