@@ -75,6 +75,8 @@ pub enum Condition {
 pub enum Test {
     Present(bool),
     Equals(Node),
+    /// Equal to the value at the first present path (`equals: {path: …}`).
+    EqualsPath(Vec<Path>),
     In(Vec<Node>),
     Matches(Regex),
     Compare(Vec<(Comparison, Operand)>),
@@ -273,7 +275,12 @@ impl Condition {
                 Value::Bool(b) => Test::Present(b),
                 _ => return error(value.span, "`present` takes true or false"),
             },
-            "equals" => Test::Equals(scalar_or_structure(value)?),
+            "equals" => match value.as_map() {
+                Some(map) if map.entries.len() == 1 && &*map.entries[0].key == "path" => {
+                    Test::EqualsPath(compile_paths(&map.entries[0].value, vocabulary)?)
+                }
+                _ => Test::Equals(scalar_or_structure(value)?),
+            },
             "in" => match value.as_list() {
                 Some(items) => Test::In(items.to_vec()),
                 None => return error(value.span, "`in` takes a list of values"),
@@ -723,6 +730,13 @@ impl Test {
         match self {
             Test::Present(_) | Test::Related(_) => unreachable!("handled above"),
             Test::Equals(expected) => Outcome::new(same_value(node, expected), node.span),
+            Test::EqualsPath(paths) => match lookup_first(paths, focus) {
+                Lookup::Found { node: other, .. } if !other.is_unknown() => {
+                    Outcome::new(same_value(node, other), node.span)
+                }
+                // Nothing to compare with: another rule speaks of that.
+                _ => Outcome::unknown(node.span),
+            },
             Test::In(options) => {
                 Outcome::new(options.iter().any(|o| same_value(node, o)), node.span)
             }
@@ -1079,7 +1093,7 @@ spec:
         let rule = condition(
             "{path: spec.ports, all: {path: $, references: {relation: selects, where: \
              {path: $containers, any: {path: ports, any: {path: containerPort, \
-             gte: {path: $from.targetPort}, lte: {path: $from.targetPort}}}}}}}",
+             equals: {path: $from.targetPort}}}}}}}",
         );
         let failures = rule.failures(&Focus::object(&relations, 1));
         assert_eq!(
