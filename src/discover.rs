@@ -300,10 +300,25 @@ fn clean(path: &Path) -> &Path {
     path.strip_prefix("./").unwrap_or(path)
 }
 
-fn globs(patterns: &[String]) -> Result<Option<GlobSet>, String> {
+/// Path globs; absolute ones (from the configuration file) are matched
+/// against the absolute path, relative ones against the path as shown.
+struct Globs {
+    set: GlobSet,
+    any_absolute: bool,
+}
+
+impl Globs {
+    fn is_match(&self, path: &Path) -> bool {
+        self.set.is_match(path)
+            || (self.any_absolute && self.set.is_match(crate::config::absolute(path)))
+    }
+}
+
+fn globs(patterns: &[String]) -> Result<Option<Globs>, String> {
     if patterns.is_empty() {
         return Ok(None);
     }
+    let any_absolute = patterns.iter().any(|p| p.starts_with('/'));
     let mut builder = GlobSetBuilder::new();
     for pattern in patterns {
         let glob = Glob::new(pattern).map_err(|e| format!("invalid glob `{pattern}`: {e}"))?;
@@ -314,7 +329,8 @@ fn globs(patterns: &[String]) -> Result<Option<GlobSet>, String> {
             builder.add(glob);
         }
     }
-    builder.build().map(Some).map_err(|e| e.to_string())
+    let set = builder.build().map_err(|e| e.to_string())?;
+    Ok(Some(Globs { set, any_absolute }))
 }
 
 /// Reads a candidate and decides its format. `None`: a file found by walking

@@ -68,8 +68,39 @@ pub struct Finding {
     pub related: Vec<Related>,
     /// `Kind/namespace/name` of the object, when the finding is about one.
     pub object: Option<String>,
+    /// The object's index in the run.
+    pub object_index: Option<u32>,
     /// For Helm output, the chart template the object was rendered from.
     pub template: Option<String>,
     /// Identifies the finding independently of line numbers.
     pub fingerprint: String,
+    /// Set when a suppression or the baseline accepts the finding.
+    pub suppression: Option<Suppression>,
+}
+
+/// Why a finding is not held against the input, as SARIF records it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Suppression {
+    pub kind: SuppressionKind,
+    pub justification: String,
+    /// Where the suppression is written, if it is.
+    pub span: Option<Span>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SuppressionKind {
+    /// A comment or annotation in the file.
+    InSource,
+    /// The configuration file or the baseline.
+    External,
+}
+
+impl SuppressionKind {
+    /// The name SARIF gives it.
+    pub fn sarif_name(self) -> &'static str {
+        match self {
+            SuppressionKind::InSource => "inSource",
+            SuppressionKind::External => "external",
+        }
+    }
 }

@@ -5,6 +5,7 @@
 //! rules → render. Data flows one way: formats depend on the model, the
 //! engine on the model, reports on findings and sources.
 
+pub mod config;
 pub mod discover;
 pub mod engine;
 pub mod finding;
@@ -13,6 +14,7 @@ pub mod model;
 pub mod relate;
 pub mod report;
 pub mod source;
+pub mod suppress;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -48,6 +50,8 @@ pub struct RuleOptions {
     pub dirs: Vec<PathBuf>,
     pub select: Vec<String>,
     pub ignore: Vec<String>,
+    /// Severity overrides, by rule id, name, tag or peer id.
+    pub severity: std::collections::BTreeMap<String, Severity>,
 }
 
 #[derive(Debug)]
@@ -56,6 +60,8 @@ pub enum Error {
     Usage(String),
     /// Rule files that do not compile; exit code 2.
     Rules(Box<LoadError>),
+    /// A configuration file that is not valid; exit code 2.
+    Config(Box<LoadError>),
 }
 
 impl std::fmt::Display for Error {
@@ -63,6 +69,11 @@ impl std::fmt::Display for Error {
         match self {
             Error::Usage(message) => f.write_str(message),
             Error::Rules(error) => write!(f, "{} error(s) in rule files", error.diagnostics.len()),
+            Error::Config(error) => write!(
+                f,
+                "{} error(s) in the configuration file",
+                error.diagnostics.len()
+            ),
         }
     }
 }
@@ -82,7 +93,8 @@ pub fn load_rules(options: &RuleOptions) -> Result<(Engine, Vec<String>), Error>
     }
     let mut engine =
         Engine::load(files, formats::VOCABULARIES, &checklist_keys()).map_err(Error::Rules)?;
-    let unmatched = engine.select(&options.select, &options.ignore);
+    let mut unmatched = engine.set_severity(&options.severity);
+    unmatched.extend(engine.select(&options.select, &options.ignore));
     Ok((engine, unmatched))
 }
 
@@ -116,10 +128,23 @@ fn rule_files(dir: &std::path::Path) -> Result<Vec<RuleFile>, Error> {
         .collect()
 }
 
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct CheckOptions {
     pub discover: DiscoverOptions,
     pub min_severity: Severity,
+    pub silencers: suppress::Silencers,
+}
+
+impl CheckOptions {
+    /// Options that check `paths` with the defaults: every finding, nothing
+    /// silenced but what the files themselves say.
+    pub fn paths(paths: Vec<PathBuf>) -> Self {
+        CheckOptions {
+            discover: DiscoverOptions::paths(paths),
+            min_severity: Severity::Note,
+            silencers: suppress::Silencers::default(),
+        }
+    }
 }
 
 /// The result of a run: what was read and what was found.
@@ -133,10 +158,11 @@ pub struct Run {
 }
 
 impl Run {
+    /// Findings of this severity that are not suppressed.
     pub fn count(&self, severity: Severity) -> usize {
         self.findings
             .iter()
-            .filter(|f| f.severity == severity)
+            .filter(|f| f.severity == severity && f.suppression.is_none())
             .count()
     }
 }
@@ -196,9 +222,27 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
             .into_iter()
             .filter_map(|d| engine.diagnostic_finding(d, &sources)),
     );
-    findings.retain(|f| {
-        f.severity >= options.min_severity && sources.get(f.span.source).role == Role::Reported
-    });
+    findings.retain(|f| sources.get(f.span.source).role == Role::Reported);
+    let enabled = engine.metas().iter().map(|m| m.id.clone()).collect();
+    let rules = suppress::RuleIndex {
+        known: engine.known(),
+        enabled: &enabled,
+    };
+    let problems = suppress::apply(
+        &mut findings,
+        &sources,
+        &objects,
+        &options.silencers,
+        &rules,
+    );
+    findings.extend(
+        problems
+            .into_iter()
+            .filter_map(|d| engine.diagnostic_finding(d, &sources)),
+    );
+    // Suppressions are judged before this, so one that accepts a note is
+    // not unused because notes are not shown.
+    findings.retain(|f| f.severity >= options.min_severity);
     // By path, not by source id: ids follow the order files were read in.
     fn key<'a>(sources: &'a Sources, f: &'a Finding) -> impl Ord + 'a {
         let path = &sources.get(f.span.source).path;

@@ -8,9 +8,11 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use airworthy::config::{self, Config};
 use airworthy::discover::{Context, DEFAULT_MAX_FILE_SIZE, DiscoverOptions};
 use airworthy::finding::Severity;
 use airworthy::report::{self, OutputFormat, Report};
+use airworthy::suppress::{self, Date, Silencers};
 use airworthy::{CheckOptions, Error, RuleOptions};
 
 const EXAMPLES: &str = "\
@@ -48,6 +50,12 @@ enum Command {
         #[command(flatten)]
         rules: RuleArgs,
     },
+    /// Write a commented starter `.airworthy.yaml` in the current directory
+    Init {
+        /// Replace an existing file
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -61,6 +69,9 @@ struct RuleArgs {
     /// Also load the rules in this directory (repeatable)
     #[arg(long = "rules", value_name = "DIR")]
     dirs: Vec<PathBuf>,
+    /// The configuration file (default: `.airworthy.yaml` here or in a parent directory)
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -73,12 +84,12 @@ struct CheckArgs {
     /// Write the report to this file instead of standard output
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Report only findings of at least this severity
-    #[arg(long, value_name = "SEVERITY", default_value = "note", value_parser = parse_severity)]
-    min_severity: Severity,
-    /// Exit with 1 when a finding of at least this severity remains
-    #[arg(long, value_name = "SEVERITY", default_value = "warning", value_parser = parse_severity)]
-    fail_on: Severity,
+    /// Report only findings of at least this severity [default: note]
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    min_severity: Option<Severity>,
+    /// Exit with 1 when a finding of at least this severity remains [default: warning]
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    fail_on: Option<Severity>,
     /// Run only these rules: ids, names, tags or other tools' ids (comma-separated, repeatable)
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     select: Vec<String>,
@@ -104,6 +115,19 @@ struct CheckArgs {
     /// Read nothing beyond the paths given
     #[arg(long)]
     no_context: bool,
+    /// Report only findings that are not in this baseline file
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record the findings in this baseline file (the report is still written)
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+    /// List suppressed findings too, with the reason they are accepted
+    #[arg(long)]
+    show_suppressed: bool,
+    /// Judge `until=` dates against this day instead of today (YYYY-MM-DD;
+    /// also AIRWORTHY_TODAY)
+    #[arg(long, value_name = "DATE", value_parser = parse_date, env = "AIRWORTHY_TODAY")]
+    today: Option<Date>,
     #[command(flatten)]
     rules: RuleArgs,
 }
@@ -112,12 +136,17 @@ fn parse_severity(text: &str) -> Result<Severity, String> {
     Severity::from_name(text).ok_or_else(|| "expected one of: error, warning, note".into())
 }
 
+fn parse_date(text: &str) -> Result<Date, String> {
+    Date::parse(text).ok_or_else(|| "expected a date like 2027-01-31".into())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => check(args),
         Command::Rules { format, rules } => list_rules(format, rules),
         Command::Explain { rule, rules } => explain(&rule, rules),
+        Command::Init { force } => init(force),
     };
     match result {
         Ok(code) => code,
@@ -128,65 +157,73 @@ fn main() -> ExitCode {
     }
 }
 
-fn use_color() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+fn color_on(stream: &impl IsTerminal) -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && stream.is_terminal()
 }
 
 fn report_error(error: &Error) {
-    match error {
-        Error::Usage(message) => eprintln!("airworthy: error: {message}"),
-        Error::Rules(load) => {
-            let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stderr().is_terminal();
-            let findings: Vec<_> = load
-                .diagnostics
-                .iter()
-                .map(|d| airworthy::finding::Finding {
-                    rule: std::sync::Arc::new(airworthy::finding::RuleMeta {
-                        id: "rule-file".into(),
-                        name: "invalid rule".into(),
-                        title: "invalid rule".into(),
-                        severity: Severity::Error,
-                        tags: Vec::new(),
-                        checklist: Vec::new(),
-                        equivalents: Default::default(),
-                        help: "See \"Writing a rule\" in the README for the rule format.".into(),
-                        example: None,
-                    }),
-                    severity: Severity::Error,
-                    span: d.span,
-                    message: d.message.clone(),
-                    related: d
-                        .related
-                        .iter()
-                        .map(|(span, message)| airworthy::finding::Related {
-                            span: *span,
-                            message: message.clone(),
-                        })
-                        .collect(),
-                    object: None,
-                    template: None,
-                    fingerprint: String::new(),
-                })
-                .collect();
-            let report = Report {
-                sources: &load.sources,
-                findings: &findings,
-                rules: &[],
-                objects: 0,
-            };
-            let mut err = std::io::stderr().lock();
-            let _ = report::render(OutputFormat::Text, &report, &mut err, color);
-            let _ = writeln!(err, "airworthy: error: {error}; no files were checked");
+    let load = match error {
+        Error::Usage(message) => {
+            eprintln!("airworthy: error: {message}");
+            return;
         }
+        Error::Rules(load) | Error::Config(load) => load,
+    };
+    let findings = load.findings();
+    let report = Report {
+        sources: &load.sources,
+        findings: &findings,
+        rules: &[],
+        objects: 0,
+        show_suppressed: false,
+    };
+    let mut err = std::io::stderr().lock();
+    let _ = report::render(
+        OutputFormat::Text,
+        &report,
+        &mut err,
+        color_on(&std::io::stderr()),
+    );
+    let _ = writeln!(err, "airworthy: error: {error}; no files were checked");
+}
+
+/// The configuration: `--config FILE`, else `.airworthy.yaml` found upward
+/// from the working directory, else none.
+fn configuration(path: Option<&PathBuf>) -> Result<Config, Error> {
+    let found = match path {
+        Some(path) => Some(path.clone()),
+        // Shown relative to the working directory, like every other file.
+        None => std::env::current_dir().ok().and_then(|cwd| {
+            let found = config::find(&cwd)?;
+            Some(match found.strip_prefix(&cwd) {
+                Ok(below) => below.to_path_buf(),
+                Err(_) => found,
+            })
+        }),
+    };
+    match found {
+        Some(path) => Config::load(&path).map_err(Error::Config),
+        None => Ok(Config::default()),
     }
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode, Error> {
+    let config = configuration(args.rules.config.as_ref())?;
+    let mut dirs = config.rule_dirs.clone();
+    dirs.extend(args.rules.dirs);
+    // The command line chooses the rules when it names any; ignores add up.
+    let select = if args.select.is_empty() {
+        config.select.clone()
+    } else {
+        args.select
+    };
+    let mut ignore = config.ignore_rules.clone();
+    ignore.extend(args.ignore);
     let rule_options = RuleOptions {
-        dirs: args.rules.dirs,
-        select: args.select,
-        ignore: args.ignore,
+        dirs,
+        select,
+        ignore,
+        severity: config.severity.clone(),
     };
     let (engine, unmatched) = airworthy::load_rules(&rule_options)?;
     if !unmatched.is_empty() {
@@ -195,12 +232,26 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
             unmatched.join(", ")
         )));
     }
+    let baseline = args.baseline.clone().or(config.baseline.clone());
+    let baseline = baseline
+        .map(|path| suppress::read_baseline(&path))
+        .transpose()
+        .map_err(Error::Usage)?;
+    let mut include = config.include.clone();
+    include.extend(args.include);
+    let mut exclude = config.exclude.clone();
+    exclude.extend(args.exclude);
+    let min_severity = args
+        .min_severity
+        .or(config.min_severity)
+        .unwrap_or(Severity::Note);
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(Severity::Warning);
     let options = CheckOptions {
         discover: DiscoverOptions {
             paths: args.paths,
             stdin_filename: args.stdin_filename,
-            include: args.include,
-            exclude: args.exclude,
+            include,
+            exclude,
             max_file_size: args.max_file_size,
             context: match (args.context, args.no_context) {
                 (Some(dir), _) => Context::Directory(dir),
@@ -208,49 +259,99 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
                 (None, false) => Context::Automatic,
             },
         },
-        min_severity: args.min_severity,
+        min_severity,
+        silencers: Silencers {
+            config: config.ignores,
+            baseline,
+            today: args.today,
+        },
     };
     let run = airworthy::check(&engine, &options)?;
+    if let Some(path) = &args.write_baseline {
+        write_file(path, |out| {
+            suppress::write_baseline(&run.findings, &run.sources, out)
+        })?;
+    }
     let report = Report {
         sources: &run.sources,
         findings: &run.findings,
         rules: &run.rules,
         objects: run.objects,
+        show_suppressed: args.show_suppressed,
     };
     let written = match &args.output {
-        Some(path) => std::fs::File::create(path)
-            .map(std::io::BufWriter::new)
-            .and_then(|mut file| {
-                report::render(args.format, &report, &mut file, false)?;
-                file.flush()
-            }),
+        Some(path) => write_file(path, |out| report::render(args.format, &report, out, false)),
         None => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            report::render(args.format, &report, &mut out, use_color()).and_then(|()| out.flush())
+            let color = color_on(&std::io::stdout());
+            match report::render(args.format, &report, &mut out, color).and_then(|()| out.flush()) {
+                // A reader that stops early (`| head`) is no error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                    return Ok(ExitCode::SUCCESS);
+                }
+                other => {
+                    other.map_err(|e| Error::Usage(format!("cannot write to standard output: {e}")))
+                }
+            }
         }
     };
-    if let Err(error) = written {
-        if error.kind() == std::io::ErrorKind::BrokenPipe {
-            return Ok(ExitCode::from(0));
-        }
-        let target = args
-            .output
-            .as_ref()
-            .map_or("standard output".into(), |p| p.display().to_string());
-        return Err(Error::Usage(format!("cannot write to {target}: {error}")));
-    }
-    let failing = run.findings.iter().any(|f| f.severity >= args.fail_on);
+    written?;
+    let failing = run
+        .findings
+        .iter()
+        .any(|f| f.suppression.is_none() && f.severity >= fail_on);
     // Freeing every parsed tree one node at a time takes longer than the
     // operating system takes to reclaim the whole process.
     std::mem::forget(run);
     Ok(ExitCode::from(u8::from(failing)))
 }
 
-fn list_rules(format: RulesFormat, args: RuleArgs) -> Result<ExitCode, Error> {
+/// Writes a file through a buffer, with errors that name it.
+fn write_file(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    std::fs::File::create(path)
+        .map(std::io::BufWriter::new)
+        .and_then(|mut file| {
+            write(&mut file)?;
+            file.flush()
+        })
+        .map_err(|e| Error::Usage(format!("cannot write to {}: {e}", path.display())))
+}
+
+fn init(force: bool) -> Result<ExitCode, Error> {
+    let path = PathBuf::from(config::FILE_NAME);
+    if path.exists() && !force {
+        return Err(Error::Usage(format!(
+            "{} exists already; `airworthy init --force` replaces it",
+            path.display()
+        )));
+    }
+    std::fs::write(&path, config::STARTER)
+        .map_err(|e| Error::Usage(format!("cannot write {}: {e}", path.display())))?;
+    eprintln!(
+        "airworthy: wrote {}; every key in it is optional",
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every rule, with the configuration's rule directories and severities.
+fn configured_rules(args: RuleArgs) -> Result<airworthy::engine::Engine, Error> {
+    let config = configuration(args.config.as_ref())?;
+    let mut dirs = config.rule_dirs;
+    dirs.extend(args.dirs);
     let (engine, _) = airworthy::load_rules(&RuleOptions {
-        dirs: args.dirs,
+        dirs,
+        severity: config.severity,
         ..RuleOptions::default()
     })?;
+    Ok(engine)
+}
+
+fn list_rules(format: RulesFormat, args: RuleArgs) -> Result<ExitCode, Error> {
+    let engine = configured_rules(args)?;
     let mut text = String::new();
     if let RulesFormat::Markdown = format {
         text.push_str(
@@ -278,10 +379,7 @@ fn list_rules(format: RulesFormat, args: RuleArgs) -> Result<ExitCode, Error> {
 }
 
 fn explain(selector: &str, args: RuleArgs) -> Result<ExitCode, Error> {
-    let (engine, _) = airworthy::load_rules(&RuleOptions {
-        dirs: args.dirs,
-        ..RuleOptions::default()
-    })?;
+    let engine = configured_rules(args)?;
     let Some(meta) = engine.find(selector) else {
         return Err(Error::Usage(format!(
             "no rule `{selector}` (see `airworthy rules`)"

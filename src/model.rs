@@ -237,6 +237,19 @@ pub struct Object {
     /// How the object was reached (module calls, includes), outermost first;
     /// shown with every finding on it.
     pub trail: Vec<Provenance>,
+    /// Suppressions the object itself carries (Kubernetes annotations).
+    pub ignores: Vec<Ignore>,
+}
+
+/// A suppression written on an object rather than in a comment: it applies
+/// to the findings on that object.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ignore {
+    /// Rule ids, names or peer ids, each with its span.
+    pub rules: Vec<(Box<str>, Span)>,
+    pub reason: Option<Box<str>>,
+    /// The suppression as written (the annotation).
+    pub span: Span,
 }
 
 impl Object {
@@ -275,6 +288,12 @@ pub enum Problem {
     /// The file could not be read (permissions, size, a loop of links), or a
     /// file named explicitly is in no format airworthy knows.
     InputError,
+    /// A suppression that matches no finding.
+    UnusedSuppression,
+    /// A suppression that names no rule, lacks its reason or its date.
+    InvalidSuppression,
+    /// A suppression past its `until` date; it no longer suppresses.
+    ExpiredSuppression,
 }
 
 /// A problem with the input, with the span that causes it.

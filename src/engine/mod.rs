@@ -5,7 +5,7 @@ mod condition;
 mod path;
 mod quantity;
 mod rule;
-mod schema;
+pub(crate) mod schema;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
@@ -34,9 +34,53 @@ pub struct LoadError {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl LoadError {
+    /// The errors as findings, for the reports to show.
+    pub fn findings(&self) -> Vec<Finding> {
+        let meta = Arc::new(RuleMeta {
+            id: "AW000".into(),
+            name: "invalid-configuration".into(),
+            title: "Rule and configuration files are valid".into(),
+            severity: Severity::Error,
+            tags: Vec::new(),
+            checklist: Vec::new(),
+            equivalents: BTreeMap::new(),
+            help:
+                "See \"Writing a rule\" and \"Configuration\" in the README for the file formats."
+                    .into(),
+            example: None,
+        });
+        self.diagnostics
+            .iter()
+            .map(|d| Finding {
+                rule: meta.clone(),
+                severity: Severity::Error,
+                span: d.span,
+                message: d.message.clone(),
+                related: d
+                    .related
+                    .iter()
+                    .map(|(span, message)| Related {
+                        span: *span,
+                        message: message.clone(),
+                    })
+                    .collect(),
+                object: None,
+                object_index: None,
+                template: None,
+                fingerprint: String::new(),
+                suppression: None,
+            })
+            .collect()
+    }
+}
+
 pub struct Engine {
     rules: Vec<Rule>,
     problems: BTreeMap<Problem, Arc<RuleMeta>>,
+    /// Every rule loaded, whether selected or not: a suppression naming a
+    /// rule that is switched off is not naming an unknown rule.
+    known: Vec<Arc<RuleMeta>>,
 }
 
 impl Engine {
@@ -121,7 +165,16 @@ impl Engine {
             }));
         }
         rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
-        Ok(Engine { rules, problems })
+        let known = problems
+            .values()
+            .cloned()
+            .chain(rules.iter().map(|r| r.meta.clone()))
+            .collect();
+        Ok(Engine {
+            rules,
+            problems,
+            known,
+        })
     }
 
     /// Every rule's metadata, the built-in input checks first.
@@ -131,6 +184,11 @@ impl Engine {
             .cloned()
             .chain(self.rules.iter().map(|r| r.meta.clone()))
             .collect()
+    }
+
+    /// Every rule loaded, selected or not.
+    pub fn known(&self) -> &[Arc<RuleMeta>] {
+        &self.known
     }
 
     pub fn problem_meta(&self, problem: Problem) -> &Arc<RuleMeta> {
@@ -154,6 +212,30 @@ impl Engine {
         };
         self.rules.retain(|r| keep(&r.meta));
         self.problems.retain(|_, m| keep(m));
+        unmatched
+    }
+
+    /// Changes the severity of the rules each key names (id, name, tag or
+    /// peer id). Returns the keys that named nothing.
+    pub fn set_severity(&mut self, overrides: &BTreeMap<String, Severity>) -> Vec<String> {
+        let known = &self.known;
+        let unmatched = overrides
+            .keys()
+            .filter(|s| !known.iter().any(|m| matches_selector(m, s)))
+            .cloned()
+            .collect();
+        let apply = |meta: &mut Arc<RuleMeta>| {
+            let chosen = overrides
+                .iter()
+                .filter(|(selector, _)| matches_selector(meta, selector))
+                .map(|(_, severity)| *severity)
+                .next_back();
+            if let Some(severity) = chosen {
+                Arc::make_mut(meta).severity = severity;
+            }
+        };
+        self.rules.iter_mut().for_each(|r| apply(&mut r.meta));
+        self.problems.values_mut().for_each(apply);
         unmatched
     }
 
@@ -205,6 +287,8 @@ impl Engine {
                                     message: v.message,
                                     related,
                                     object: Some(identity),
+                                    object_index: Some(index),
+                                    suppression: None,
                                     template: object.template.as_deref().map(String::from),
                                     fingerprint,
                                 }
@@ -225,6 +309,8 @@ impl Engine {
             source.slice(diagnostic.span),
         ]);
         Some(Finding {
+            object_index: None,
+            suppression: None,
             severity: meta.severity,
             rule: meta,
             span: diagnostic.span,
@@ -277,12 +363,18 @@ fn matches_selector(meta: &RuleMeta, selector: &str) -> bool {
 /// The built-in checks of the input itself.
 fn problem_rules() -> BTreeMap<Problem, Arc<RuleMeta>> {
     let meta = |id: &str, name: &str, title: &str, severity, help: &str| {
+        // What the input says about airworthy itself, or the input as such.
+        let tag = if name.ends_with("suppression") {
+            "suppression"
+        } else {
+            "input"
+        };
         Arc::new(RuleMeta {
             id: id.into(),
             name: name.into(),
             title: title.into(),
             severity,
-            tags: vec!["input".into()],
+            tags: vec![tag.into()],
             checklist: Vec::new(),
             equivalents: BTreeMap::new(),
             help: help.into(),
@@ -318,6 +410,36 @@ fn problem_rules() -> BTreeMap<Problem, Arc<RuleMeta>> {
                 "The file can be read and checked",
                 Severity::Error,
                 "airworthy could not read this file, or does not know its format; nothing in it was checked.",
+            ),
+        ),
+        (
+            Problem::UnusedSuppression,
+            meta(
+                "AW005",
+                "unused-suppression",
+                "A suppression matches a finding",
+                Severity::Warning,
+                "Remove the suppression: what it accepted is fixed, or it names the wrong rule or line. Left in place it would silence a new finding nobody has looked at.",
+            ),
+        ),
+        (
+            Problem::InvalidSuppression,
+            meta(
+                "AW006",
+                "invalid-suppression",
+                "A suppression names real rules, a date and its reason",
+                Severity::Warning,
+                "Write `# airworthy:ignore ID[,ID…] [until=YYYY-MM-DD] -- reason`, with ids, names or peer ids from `airworthy rules`. The reason is what a reviewer reads to accept the finding.",
+            ),
+        ),
+        (
+            Problem::ExpiredSuppression,
+            meta(
+                "AW007",
+                "expired-suppression",
+                "A suppression is within its `until` date",
+                Severity::Warning,
+                "The date by which this was to be fixed has passed, so the finding is reported again. Fix it, or renew the suppression with a new date and reason.",
             ),
         ),
     ])

@@ -6,10 +6,10 @@ use std::path::Path;
 
 use crate::formats::yaml::{self, Document};
 use crate::model::{
-    Diagnostic, Format, FormatVocabulary, LabelSet, Link, Node, Object, Requirement, Target, Value,
-    View,
+    Diagnostic, Format, FormatVocabulary, Ignore, LabelSet, Link, Node, Object, Requirement,
+    Target, Value, View,
 };
-use crate::source::Source;
+use crate::source::{Source, Span};
 
 pub const VOCABULARY: FormatVocabulary = FormatVocabulary {
     format: Format::Kubernetes,
@@ -143,6 +143,13 @@ fn object(body: Node, template: Option<Box<str>>) -> Option<Object> {
         });
     }
     let links = links(&kind, namespace.as_deref(), &body);
+    let mut ignores: Vec<Ignore> = ignore_annotations(body.at(&["metadata", "annotations"]))
+        .into_iter()
+        .collect();
+    if let Some(pod) = views.iter().find(|v| v.name == "pod-metadata") {
+        let annotations = body.at(&pod.paths[0]).and_then(|m| m.get("annotations"));
+        ignores.extend(ignore_annotations(annotations));
+    }
     Some(Object {
         format: Format::Kubernetes,
         kind,
@@ -158,6 +165,40 @@ fn object(body: Node, template: Option<Box<str>>) -> Option<Object> {
         links,
         origins: Vec::new(),
         trail: Vec::new(),
+        ignores,
+    })
+}
+
+/// `airworthy.dev/ignore: "K8S101,K8S102"` with `airworthy.dev/ignore-reason`.
+fn ignore_annotations(annotations: Option<&Node>) -> Option<Ignore> {
+    let annotations = annotations?.as_map()?;
+    let entry = annotations.get("airworthy.dev/ignore")?;
+    let text = entry.value.as_str()?;
+    let source = entry.value.span.source;
+    // The value's text starts after its opening quote, if it has one.
+    let quoted = usize::from(entry.value.span.end - entry.value.span.start > text.len() as u32);
+    let mut offset = entry.value.span.start as usize + quoted;
+    let mut rules = Vec::new();
+    for name in text.split(',') {
+        let trimmed = name.trim();
+        let start = offset + (name.len() - name.trim_start().len());
+        if !trimmed.is_empty() {
+            rules.push((
+                trimmed.into(),
+                Span::new(source, start, start + trimmed.len()),
+            ));
+        }
+        offset += name.len() + 1;
+    }
+    let reason = annotations
+        .get("airworthy.dev/ignore-reason")
+        .and_then(|e| e.value.as_str())
+        .filter(|r| !r.trim().is_empty())
+        .map(Box::from);
+    Some(Ignore {
+        rules,
+        reason,
+        span: entry.key_span.to(entry.value.span),
     })
 }
 

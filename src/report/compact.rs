@@ -5,11 +5,16 @@ use std::io::{self, Write};
 use super::Report;
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    for finding in report.findings {
+    for finding in report.shown() {
         let at = report.start(finding.span);
+        let suppressed = if finding.suppression.is_some() {
+            " (suppressed)"
+        } else {
+            ""
+        };
         writeln!(
             out,
-            "{}:{}:{}: {}[{}] {}",
+            "{}:{}:{}: {}[{}] {}{suppressed}",
             report.path(finding.span),
             at.line,
             at.column,

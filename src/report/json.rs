@@ -30,6 +30,7 @@ struct Summary {
     errors: usize,
     warnings: usize,
     notes: usize,
+    suppressed: usize,
 }
 
 #[derive(Serialize)]
@@ -45,6 +46,13 @@ struct JsonFinding<'a> {
     checklist: &'a [String],
     related: Vec<JsonRelated<'a>>,
     fingerprint: &'a str,
+    suppression: Option<JsonSuppression<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSuppression<'a> {
+    kind: &'static str,
+    justification: &'a str,
 }
 
 #[derive(Serialize)]
@@ -99,8 +107,9 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             errors: report.count(Severity::Error),
             warnings: report.count(Severity::Warning),
             notes: report.count(Severity::Note),
+            suppressed: report.suppressed(),
         },
-        findings: Sequence::new(report.findings.iter().map(|f| {
+        findings: Sequence::new(report.shown().map(|f| {
             JsonFinding {
                 rule: &f.rule.id,
                 name: &f.rule.name,
@@ -119,6 +128,10 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     })
                     .collect(),
                 fingerprint: &f.fingerprint,
+                suppression: f.suppression.as_ref().map(|s| JsonSuppression {
+                    kind: s.kind.sarif_name(),
+                    justification: &s.justification,
+                }),
             }
         })),
     };

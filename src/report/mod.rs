@@ -17,9 +17,13 @@ use crate::source::{LineCol, Sources, Span};
 /// Everything a renderer may look at.
 pub struct Report<'a> {
     pub sources: &'a Sources,
+    /// Every finding, suppressed ones included.
     pub findings: &'a [Finding],
     pub rules: &'a [Arc<RuleMeta>],
     pub objects: usize,
+    /// List suppressed findings too (`--show-suppressed`); SARIF always
+    /// does, with their `suppressions`.
+    pub show_suppressed: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -61,16 +65,31 @@ impl Report<'_> {
         self.sources.get(span.source).display_path()
     }
 
+    /// The findings to list.
+    fn shown(&self) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .filter(|f| self.show_suppressed || f.suppression.is_none())
+    }
+
+    /// Findings of this severity that are not suppressed.
     fn count(&self, severity: Severity) -> usize {
         self.findings
             .iter()
-            .filter(|f| f.severity == severity)
+            .filter(|f| f.severity == severity && f.suppression.is_none())
             .count()
     }
 
-    /// `2 errors, 1 warning, no notes`.
+    fn suppressed(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.suppression.is_some())
+            .count()
+    }
+
+    /// `2 errors, 1 warning, no notes (3 suppressed)`.
     fn tally(&self) -> String {
-        Severity::ALL
+        let mut tally = Severity::ALL
             .iter()
             .map(|&s| {
                 let n = self.count(s);
@@ -81,7 +100,12 @@ impl Report<'_> {
                 }
             })
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", ");
+        match self.suppressed() {
+            0 => {}
+            n => tally.push_str(&format!(" ({n} suppressed)")),
+        }
+        tally
     }
 }
 

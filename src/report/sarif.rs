@@ -93,7 +93,17 @@ struct SarifResult<'a> {
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     related_locations: Vec<Location<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    suppressions: Option<[SarifSuppression<'a>; 1]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     properties: Option<ResultProperties<'a>>,
+}
+
+#[derive(Serialize)]
+struct SarifSuppression<'a> {
+    kind: &'static str,
+    justification: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<Location<'a>>,
 }
 
 #[derive(Serialize)]
@@ -215,6 +225,13 @@ fn result<'a>(report: &Report, finding: &'a Finding, rule_index: usize) -> Sarif
                 ..location(report, related.span)
             })
             .collect(),
+        suppressions: finding.suppression.as_ref().map(|s| {
+            [SarifSuppression {
+                kind: s.kind.sarif_name(),
+                justification: &s.justification,
+                location: s.span.map(|span| location(report, span)),
+            }]
+        }),
         properties: finding
             .template
             .as_deref()

@@ -22,7 +22,8 @@ pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<(
     } else {
         Renderer::plain()
     };
-    for chunk in report.findings.chunks(CHUNK) {
+    let shown: Vec<&Finding> = report.shown().collect();
+    for chunk in shown.chunks(CHUNK) {
         let rendered: Vec<String> = chunk
             .par_iter()
             .map(|finding| renderer.render(&diagnostic(report, finding)))
@@ -76,6 +77,10 @@ fn diagnostic<'a>(report: &'a Report, finding: &'a Finding) -> Vec<Group<'a>> {
             Some(template) => format!("in {object}, rendered from the chart template {template}"),
             None => format!("in {object}"),
         };
+        title = title.element(Level::NOTE.message(note));
+    }
+    if let Some(suppression) = &finding.suppression {
+        let note = format!("suppressed: {}", suppression.justification);
         title = title.element(Level::NOTE.message(note));
     }
     title = title.element(Level::HELP.message(finding.rule.help.as_str()));
