@@ -34,7 +34,7 @@ struct Cli {
 enum Command {
     /// Check files and directories (default: `.`); `-` reads standard input
     #[command(after_help = EXAMPLES)]
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the rules
     Rules {
         /// `markdown` prints the table the README embeds
@@ -143,7 +143,7 @@ fn parse_date(text: &str) -> Result<Date, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
         Command::Rules { format, rules } => list_rules(format, rules),
         Command::Explain { rule, rules } => explain(&rule, rules),
         Command::Init { force } => init(force),
