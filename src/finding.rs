@@ -104,3 +104,14 @@ impl SuppressionKind {
         }
     }
 }
+
+/// A check that could not be decided because a value it needs is unknown (a
+/// Terraform expression, a templated value): never a finding, but counted in
+/// the summary and listed with `-v`, so silence is never mistaken for a pass.
+#[derive(Clone, Debug)]
+pub struct Skipped {
+    pub rule: Arc<RuleMeta>,
+    /// The unknown value.
+    pub span: Span,
+    pub object: String,
+}

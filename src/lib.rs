@@ -155,6 +155,8 @@ pub struct Run {
     pub findings: Vec<Finding>,
     pub rules: Vec<Arc<RuleMeta>>,
     pub objects: usize,
+    /// Checks that unknown values left undecided, sorted by location.
+    pub skipped: Vec<finding::Skipped>,
 }
 
 impl Run {
@@ -216,7 +218,12 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
     }
 
     let relations = Relations::new(&objects);
-    let mut findings = engine.evaluate(&relations, &objects, &sources);
+    let (mut findings, mut skipped) = engine.evaluate(&relations, &objects, &sources);
+    skipped.retain(|s| sources.get(s.span.source).role == Role::Reported);
+    skipped.sort_by_cached_key(|s| {
+        let path = sources.get(s.span.source).path.clone();
+        (path, s.span.start, s.rule.id.clone())
+    });
     findings.extend(
         diagnostics
             .into_iter()
@@ -261,5 +268,6 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
         findings,
         rules: engine.metas(),
         objects,
+        skipped,
     })
 }

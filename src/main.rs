@@ -124,6 +124,9 @@ struct CheckArgs {
     /// List suppressed findings too, with the reason they are accepted
     #[arg(long)]
     show_suppressed: bool,
+    /// Also tell, on standard error, which checks unknown values left undecided
+    #[arg(long, short)]
+    verbose: bool,
     /// Judge `until=` dates against this day instead of today (YYYY-MM-DD;
     /// also AIRWORTHY_TODAY)
     #[arg(long, value_name = "DATE", value_parser = parse_date, env = "AIRWORTHY_TODAY")]
@@ -176,6 +179,7 @@ fn report_error(error: &Error) {
         rules: &[],
         objects: 0,
         show_suppressed: false,
+        skipped: &[],
     };
     let mut err = std::io::stderr().lock();
     let _ = report::render(
@@ -278,7 +282,11 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
         rules: &run.rules,
         objects: run.objects,
         show_suppressed: args.show_suppressed,
+        skipped: &run.skipped,
     };
+    if args.verbose {
+        print_skipped(&run);
+    }
     let written = match &args.output {
         Some(path) => write_file(path, |out| report::render(args.format, &report, out, false)),
         None => {
@@ -304,6 +312,25 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
     // operating system takes to reclaim the whole process.
     std::mem::forget(run);
     Ok(ExitCode::from(u8::from(failing)))
+}
+
+/// `-v`: the checks that unknown values left undecided, one a line.
+fn print_skipped(run: &airworthy::Run) {
+    let mut err = std::io::stderr().lock();
+    for skipped in &run.skipped {
+        let source = run.sources.get(skipped.span.source);
+        let at = source.line_col(skipped.span.start);
+        let _ = writeln!(
+            err,
+            "{}:{}:{}: skipped[{}] `{}` in {}: the value is not known",
+            source.display_path(),
+            at.line,
+            at.column,
+            skipped.rule.id,
+            source.slice(skipped.span).trim(),
+            skipped.object,
+        );
+    }
 }
 
 /// Writes a file through a buffer, with errors that name it.

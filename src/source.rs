@@ -190,6 +190,11 @@ impl Sources {
         self.sources.count()
     }
 
+    /// The text a span covers, in whichever source it is.
+    pub fn slice(&self, span: Span) -> &str {
+        self.get(span.source).slice(span)
+    }
+
     /// How many sources are reported, not only read for context.
     pub fn reported(&self) -> usize {
         self.iter().filter(|s| s.role == Role::Reported).count()

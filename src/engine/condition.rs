@@ -29,6 +29,10 @@ pub struct Outcome {
     /// Another object that the evidence involves (by index), with the span
     /// in it to show as a related location.
     pub related: Option<(u32, Span)>,
+    /// For an unknown truth: a value nobody can know decided it (an
+    /// unresolved expression), rather than there being nothing to judge (a
+    /// comparison with a missing value).
+    pub unknowable: bool,
 }
 
 impl Outcome {
@@ -39,6 +43,7 @@ impl Outcome {
             span,
             on_value: true,
             related: None,
+            unknowable: false,
         }
     }
 
@@ -49,12 +54,23 @@ impl Outcome {
         }
     }
 
+    /// A value nobody can know leaves the truth open.
     fn unknown(span: Span) -> Self {
         Outcome {
             truth: Truth::Unknown,
             span,
             on_value: true,
             related: None,
+            unknowable: true,
+        }
+    }
+
+    /// There is nothing to judge (a comparison with a value that is missing
+    /// or not a number): another rule speaks of that value.
+    fn moot(span: Span) -> Self {
+        Outcome {
+            unknowable: false,
+            ..Outcome::unknown(span)
         }
     }
 }
@@ -355,9 +371,10 @@ impl Condition {
 }
 
 impl Condition {
-    /// Every piece of evidence that the condition fails: one per offending
-    /// item when it is an `all` or `none` over a list, so that each bad item
-    /// is its own finding, else at most one.
+    /// Every piece of evidence that the condition fails, or cannot be
+    /// decided (truth `Unknown`): one per such item when it is an `all` or
+    /// `none` over a list, so that each bad item is its own finding, else at
+    /// most one.
     pub fn failures(&self, focus: &Focus) -> Vec<Outcome> {
         if let Condition::Test {
             paths,
@@ -379,18 +396,21 @@ impl Condition {
             return items
                 .into_iter()
                 .map(|item| inner.eval(&focus.at(item, item_anchor(item))))
-                .filter(|outcome| outcome.truth == failing)
-                .map(|outcome| Outcome {
-                    truth: Truth::False,
-                    ..outcome
+                .filter_map(|outcome| match outcome.truth {
+                    Truth::Unknown => Some(outcome),
+                    truth if truth == failing => Some(Outcome {
+                        truth: Truth::False,
+                        ..outcome
+                    }),
+                    _ => None,
                 })
                 .collect();
         }
         let outcome = self.eval(focus);
-        if outcome.truth == Truth::False {
-            vec![outcome]
-        } else {
+        if outcome.truth == Truth::True {
             Vec::new()
+        } else {
+            vec![outcome]
         }
     }
 }
@@ -599,6 +619,7 @@ impl Relation {
             span,
             on_value: true,
             related,
+            unknowable: open_ended || unknown > 0,
         }
     }
 }
@@ -734,8 +755,9 @@ impl Test {
                 Lookup::Found { node: other, .. } if !other.is_unknown() => {
                     Outcome::new(same_value(node, other), node.span)
                 }
-                // Nothing to compare with: another rule speaks of that.
-                _ => Outcome::unknown(node.span),
+                Lookup::Found { node: other, .. } => Outcome::unknown(other.span),
+                Lookup::Unknown { span } => Outcome::unknown(span),
+                Lookup::Missing { .. } => Outcome::moot(node.span),
             },
             Test::In(options) => {
                 Outcome::new(options.iter().any(|o| same_value(node, o)), node.span)
@@ -757,20 +779,21 @@ impl Test {
             }
             Test::Compare(bounds) => {
                 let Some(left) = number(node) else {
-                    return Outcome::unknown(node.span);
+                    return Outcome::moot(node.span);
                 };
                 for (cmp, operand) in bounds {
                     let right = match operand {
                         Operand::Number(n) => *n,
                         Operand::Paths(paths) => match lookup_first(paths, focus) {
+                            Lookup::Found { node: other, .. } if other.is_unknown() => {
+                                return Outcome::unknown(other.span);
+                            }
                             Lookup::Found { node: other, .. } => match number(other) {
                                 Some(n) => n,
-                                None => return Outcome::unknown(other.span),
+                                None => return Outcome::moot(other.span),
                             },
-                            // Nothing to compare with: another rule speaks of that.
-                            Lookup::Missing { .. } | Lookup::Unknown { .. } => {
-                                return Outcome::unknown(node.span);
-                            }
+                            Lookup::Unknown { span } => return Outcome::unknown(span),
+                            Lookup::Missing { .. } => return Outcome::moot(node.span),
                         },
                     };
                     if !cmp.holds(left, right) {
@@ -799,13 +822,13 @@ impl Test {
                             };
                         }
                         (_, Truth::Unknown) => {
-                            unknown.get_or_insert(outcome.span);
+                            unknown.get_or_insert(outcome);
                         }
                         _ => {}
                     }
                 }
-                if let Some(span) = unknown {
-                    return Outcome::unknown(span);
+                if let Some(outcome) = unknown {
+                    return outcome;
                 }
                 Outcome::new(!matches!(self, Test::Any(_)), whole)
             }
@@ -1136,5 +1159,30 @@ spec:
             let err = Condition::compile(&root, &vocabulary()).unwrap_err();
             assert!(err.message.contains(expected), "{text}: {}", err.message);
         }
+    }
+
+    #[test]
+    fn unknowable_values_are_told_apart_from_nothing_to_judge() {
+        let (_, mut objects) = objects(POD);
+        // Nothing to compare with: moot, not unknowable.
+        let moot = eval(&objects, "{path: spec.hostNetwork, gte: 1}");
+        assert_eq!(moot.truth, Truth::Unknown);
+        let moot = condition(
+            "{path: spec.containers, all: {path: resources.limits.memory, gte: {path: resources.requests.cpu}}}",
+        );
+        let relations = Relations::new(&objects);
+        let failures = moot.failures(&Focus::object(&relations, 0));
+        assert!(failures.iter().all(|f| !f.unknowable), "{failures:?}");
+        let spec = match &mut objects[0].body.value {
+            Value::Map(map) => map.entries.iter_mut().find(|e| &*e.key == "spec").unwrap(),
+            _ => unreachable!(),
+        };
+        spec.value.value = Value::Unknown("var.spec".into());
+        let relations = Relations::new(&objects);
+        let failures = condition("{path: spec.hostNetwork, equals: false}")
+            .failures(&Focus::object(&relations, 0));
+        assert_eq!(failures.len(), 1);
+        assert_eq!(failures[0].truth, Truth::Unknown);
+        assert!(failures[0].unknowable);
     }
 }

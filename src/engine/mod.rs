@@ -11,11 +11,12 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use rayon::iter::Either;
 use rayon::prelude::*;
 
 pub use rule::{PEER_TOOLS, Rule};
 
-use crate::finding::{Finding, Related, RuleMeta, Severity};
+use crate::finding::{Finding, Related, RuleMeta, Severity, Skipped};
 use crate::formats::yaml;
 use crate::model::{Diagnostic, FormatVocabulary, Node, Object, Problem, Value};
 use crate::relate::Relations;
@@ -252,50 +253,57 @@ impl Engine {
     /// Runs every rule over every object, in parallel. Objects read only for
     /// context are evaluated too: their findings are dropped later, by span,
     /// since an object may well hold values written in a reported file.
+    /// Also returns the checks that unknown values left undecided.
     pub fn evaluate(
         &self,
         relations: &Relations,
         objects: &[Object],
         sources: &Sources,
-    ) -> Vec<Finding> {
-        (0..objects.len() as u32)
+    ) -> (Vec<Finding>, Vec<Skipped>) {
+        let verdicts: Vec<(&Rule, u32, rule::Violation)> = (0..objects.len() as u32)
             .into_par_iter()
             .flat_map_iter(|index| {
                 let object = &objects[index as usize];
-                let source = sources.get(object.body.span.source);
                 self.rules
                     .iter()
                     .filter(|rule| rule.applies_to(object))
                     .flat_map(move |rule| {
-                        rule.check(relations, index, source)
+                        rule.check(relations, index, sources)
                             .into_iter()
-                            .map(move |v| {
-                                let identity = object.identity();
-                                let at = sources.get(v.span.source);
-                                let fingerprint = fingerprint(&[
-                                    &rule.meta.id,
-                                    &at.display_path(),
-                                    &identity,
-                                    &logical_path(&object.body, v.span),
-                                    at.slice(v.span),
-                                ]);
-                                let related = related(relations, object, &v);
-                                Finding {
-                                    rule: rule.meta.clone(),
-                                    severity: rule.meta.severity,
-                                    span: v.span,
-                                    message: v.message,
-                                    related,
-                                    object: Some(identity),
-                                    object_index: Some(index),
-                                    suppression: None,
-                                    template: object.template.as_deref().map(String::from),
-                                    fingerprint,
-                                }
-                            })
+                            .map(move |v| (rule, index, v))
                     })
             })
-            .collect()
+            .collect();
+        verdicts.into_par_iter().partition_map(|(rule, index, v)| {
+            let object = &objects[index as usize];
+            let identity = object.identity();
+            if v.unknown {
+                return Either::Right(Skipped {
+                    rule: rule.meta.clone(),
+                    span: v.span,
+                    object: identity,
+                });
+            }
+            let fingerprint = fingerprint(&[
+                &rule.meta.id,
+                &sources.get(v.span.source).display_path(),
+                &identity,
+                &logical_path(&object.body, v.span),
+                sources.slice(v.span),
+            ]);
+            Either::Left(Finding {
+                rule: rule.meta.clone(),
+                severity: rule.meta.severity,
+                span: v.span,
+                related: related(relations, object, &v),
+                message: v.message,
+                object: Some(identity),
+                object_index: Some(index),
+                template: object.template.as_deref().map(String::from),
+                fingerprint,
+                suppression: None,
+            })
+        })
     }
 
     /// Turns an input problem into a finding, if its check is enabled.

@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use regex::Regex;
 
-use super::condition::{Condition, Vocabulary, compile_path};
+use super::condition::{Condition, Truth, Vocabulary, compile_path};
 use super::path::{Focus, Lookup, Path};
 use super::schema::{Fields, Result, error, string, strings};
 use crate::finding::{RuleMeta, Severity};
 use crate::model::{Format, FormatVocabulary, Node, Object};
 use crate::relate::Relations;
-use crate::source::{Source, Span};
+use crate::source::{Sources, Span};
 
 /// Tools whose equivalent check ids a rule may list.
 pub const PEER_TOOLS: &[&str] = &[
@@ -61,6 +61,9 @@ pub struct Violation {
     pub message: String,
     /// Another object the violation involves, and where in it.
     pub related: Option<(u32, Span)>,
+    /// The rule could not decide: a value it needs is unknown. Never a
+    /// finding; counted, and listed with `-v`.
+    pub unknown: bool,
 }
 
 impl Rule {
@@ -240,22 +243,32 @@ impl Rule {
     }
 
     /// Every focus of the object at `index` that fails the rule.
-    pub fn check(&self, relations: &Relations, index: u32, source: &Source) -> Vec<Violation> {
+    pub fn check(&self, relations: &Relations, index: u32, sources: &Sources) -> Vec<Violation> {
         let object = relations.object(index);
         let whole = Focus::object(relations, index);
         let mut violations = Vec::new();
         let mut visit = |node: &Node, anchor: Span| {
             let focus = whole.at(node, anchor);
-            if let Some(when) = &self.when
-                && when.eval(&focus).truth != super::condition::Truth::True
-            {
-                return;
-            }
-            for outcome in self.require.failures(&focus) {
+            let outcomes = match self.when.as_ref().map(|when| when.eval(&focus)) {
+                Some(when) if when.truth == Truth::False => return,
+                // Whether the rule applies is itself unknown.
+                Some(when) if when.truth == Truth::Unknown => vec![when],
+                _ => self.require.failures(&focus),
+            };
+            for outcome in outcomes {
+                let unknown = outcome.truth == Truth::Unknown;
+                if unknown && !outcome.unknowable {
+                    continue;
+                }
                 violations.push(Violation {
                     span: outcome.span,
-                    message: self.message.render(&focus, source.slice(outcome.span)),
+                    message: if unknown {
+                        String::new()
+                    } else {
+                        self.message.render(&focus, sources.slice(outcome.span))
+                    },
                     related: outcome.related,
+                    unknown,
                 });
             }
         };

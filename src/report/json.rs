@@ -31,6 +31,7 @@ struct Summary {
     warnings: usize,
     notes: usize,
     suppressed: usize,
+    skipped: usize,
 }
 
 #[derive(Serialize)]
@@ -108,6 +109,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             warnings: report.count(Severity::Warning),
             notes: report.count(Severity::Note),
             suppressed: report.suppressed(),
+            skipped: report.skipped.len(),
         },
         findings: Sequence::new(report.shown().map(|f| {
             JsonFinding {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 
-use crate::finding::{Finding, RuleMeta, Severity};
+use crate::finding::{Finding, RuleMeta, Severity, Skipped};
 use crate::source::{LineCol, Sources, Span};
 
 /// Everything a renderer may look at.
@@ -24,6 +24,8 @@ pub struct Report<'a> {
     /// List suppressed findings too (`--show-suppressed`); SARIF always
     /// does, with their `suppressions`.
     pub show_suppressed: bool,
+    /// Checks that unknown values left undecided.
+    pub skipped: &'a [Skipped],
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -104,6 +106,11 @@ impl Report<'_> {
         match self.suppressed() {
             0 => {}
             n => tally.push_str(&format!(" ({n} suppressed)")),
+        }
+        match self.skipped.len() {
+            0 => {}
+            1 => tally.push_str("; 1 check skipped on an unknown value"),
+            n => tally.push_str(&format!("; {n} checks skipped on unknown values")),
         }
         tally
     }
