@@ -69,17 +69,20 @@ impl Config {
     /// it is reported at once.
     pub fn load(path: &Path) -> Result<Config, Box<LoadError>> {
         let sources = Sources::default();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            let id = sources.push(path.to_path_buf(), String::new());
-            Box::new(LoadError {
-                diagnostics: vec![Diagnostic::new(
-                    Problem::InputError,
-                    Span::point(id, 0),
-                    format!("cannot read the configuration file: {e}"),
-                )],
-                sources: Sources::default(),
-            })
-        })?;
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) => {
+                let id = sources.push(path.to_path_buf(), String::new());
+                return Err(Box::new(LoadError {
+                    diagnostics: vec![Diagnostic::new(
+                        Problem::InputError,
+                        Span::point(id, 0),
+                        format!("cannot read the configuration file: {e}"),
+                    )],
+                    sources,
+                }));
+            }
+        };
         let id = sources.push(path.to_path_buf(), text.clone());
         let parsed = yaml::parse(sources.get(id));
         let mut diagnostics = parsed.diagnostics;

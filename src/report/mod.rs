@@ -54,6 +54,12 @@ pub fn render(
     }
 }
 
+/// Text diagnostics without a summary: for problems that stop a run before
+/// any file is checked (a broken rule or configuration file).
+pub fn render_diagnostics(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {
+    text::render_findings(report, out, color)
+}
+
 impl Report<'_> {
     fn start(&self, span: Span) -> LineCol {
         self.sources.get(span.source).line_col(span.start)
