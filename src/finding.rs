@@ -50,6 +50,17 @@ pub struct RuleMeta {
     pub help: String,
     /// A snippet that triggers the rule, for `airworthy explain`.
     pub example: Option<String>,
+    /// The edit that fixes a finding on a value, when the rule knows it.
+    pub fix: Option<Fix>,
+    /// The rule's file in this repository, for rules shipped in the binary.
+    pub file: Option<String>,
+}
+
+/// What replaces the offending value, and what that does.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fix {
+    pub replacement: String,
+    pub description: String,
 }
 
 /// A secondary location, such as the first definition of a duplicate key.
@@ -76,6 +87,8 @@ pub struct Finding {
     pub fingerprint: String,
     /// Set when a suppression or the baseline accepts the finding.
     pub suppression: Option<Suppression>,
+    /// The span is the offending value, so the rule's fix applies to it.
+    pub on_value: bool,
 }
 
 /// Why a finding is not held against the input, as SARIF records it.

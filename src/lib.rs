@@ -86,6 +86,7 @@ pub fn load_rules(options: &RuleOptions) -> Result<(Engine, Vec<String>), Error>
         .map(|(path, text)| RuleFile {
             path: PathBuf::from(path),
             text: text.to_string(),
+            embedded: true,
         })
         .collect();
     for dir in &options.dirs {
@@ -123,7 +124,11 @@ fn rule_files(dir: &std::path::Path) -> Result<Vec<RuleFile>, Error> {
         .map(|path| {
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
-            Ok(RuleFile { path, text })
+            Ok(RuleFile {
+                path,
+                text,
+                embedded: false,
+            })
         })
         .collect()
 }
@@ -157,6 +162,8 @@ pub struct Run {
     pub objects: usize,
     /// Checks that unknown values left undecided, sorted by location.
     pub skipped: Vec<finding::Skipped>,
+    /// For each rule, how many foci of reported objects it examined.
+    pub examined: std::collections::BTreeMap<String, usize>,
 }
 
 impl Run {
@@ -218,7 +225,11 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
     }
 
     let relations = Relations::new(&objects);
-    let (mut findings, mut skipped) = engine.evaluate(&relations, &objects, &sources);
+    let engine::Evaluation {
+        mut findings,
+        mut skipped,
+        examined,
+    } = engine.evaluate(&relations, &objects, &sources);
     skipped.retain(|s| sources.get(s.span.source).role == Role::Reported);
     skipped.sort_by_cached_key(|s| {
         let path = sources.get(s.span.source).path.clone();
@@ -269,5 +280,6 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
         rules: engine.metas(),
         objects,
         skipped,
+        examined,
     })
 }

@@ -124,6 +124,10 @@ struct CheckArgs {
     /// List suppressed findings too, with the reason they are accepted
     #[arg(long)]
     show_suppressed: bool,
+    /// The SARIF run's category (`automationDetails.id`): distinct per job when
+    /// several SARIF files are uploaded for one commit
+    #[arg(long, value_name = "NAME", default_value = "airworthy")]
+    sarif_category: String,
     /// Also tell, on standard error, which checks unknown values left undecided
     #[arg(long, short)]
     verbose: bool,
@@ -180,6 +184,8 @@ fn report_error(error: &Error) {
         objects: 0,
         show_suppressed: false,
         skipped: &[],
+        exit_code: 2,
+        category: "airworthy",
     };
     let mut err = std::io::stderr().lock();
     let _ = report::render(
@@ -276,6 +282,10 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
             suppress::write_baseline(&run.findings, &run.sources, out)
         })?;
     }
+    let failing = run
+        .findings
+        .iter()
+        .any(|f| f.suppression.is_none() && f.severity >= fail_on);
     let report = Report {
         sources: &run.sources,
         findings: &run.findings,
@@ -283,6 +293,8 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
         objects: run.objects,
         show_suppressed: args.show_suppressed,
         skipped: &run.skipped,
+        exit_code: i32::from(failing),
+        category: &args.sarif_category,
     };
     if args.verbose {
         print_skipped(&run);
@@ -304,10 +316,6 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
         }
     };
     written?;
-    let failing = run
-        .findings
-        .iter()
-        .any(|f| f.suppression.is_none() && f.severity >= fail_on);
     // Freeing every parsed tree one node at a time takes longer than the
     // operating system takes to reclaim the whole process.
     std::mem::forget(run);

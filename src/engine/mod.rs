@@ -26,6 +26,8 @@ use crate::source::{Sources, Span};
 pub struct RuleFile {
     pub path: PathBuf,
     pub text: String,
+    /// Shipped in the binary: `path` is the rule's file in this repository.
+    pub embedded: bool,
 }
 
 /// Rule files that did not compile, each error pointing into its file.
@@ -33,6 +35,16 @@ pub struct RuleFile {
 pub struct LoadError {
     pub sources: Sources,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// What evaluating the rules found.
+pub struct Evaluation {
+    pub findings: Vec<Finding>,
+    /// Checks that unknown values left undecided.
+    pub skipped: Vec<Skipped>,
+    /// For each rule, how many foci of reported objects it examined: a
+    /// rule that examined nothing had nothing to say, which is not a pass.
+    pub examined: BTreeMap<String, usize>,
 }
 
 impl LoadError {
@@ -50,6 +62,8 @@ impl LoadError {
                 "See \"Writing a rule\" and \"Configuration\" in the README for the file formats."
                     .into(),
             example: None,
+            fix: None,
+            file: None,
         });
         self.diagnostics
             .iter()
@@ -71,6 +85,7 @@ impl LoadError {
                 template: None,
                 fingerprint: String::new(),
                 suppression: None,
+                on_value: false,
             })
             .collect()
     }
@@ -105,6 +120,9 @@ impl Engine {
             })
             .collect();
         for file in files {
+            let repository_path = file
+                .embedded
+                .then(|| crate::source::display_path(&file.path));
             let id = sources.push(file.path, file.text);
             let source = sources.get(id);
             let parsed = yaml::parse(source);
@@ -128,7 +146,8 @@ impl Engine {
                 ));
             }
             match Rule::compile(&document.root, formats, checklist_keys) {
-                Ok(rule) => {
+                Ok(mut rule) => {
+                    Arc::make_mut(&mut rule.meta).file = repository_path;
                     let mut duplicate = false;
                     for (key, node) in [("id", &rule.meta.id), ("name", &rule.meta.name)] {
                         let span = document
@@ -253,57 +272,74 @@ impl Engine {
     /// Runs every rule over every object, in parallel. Objects read only for
     /// context are evaluated too: their findings are dropped later, by span,
     /// since an object may well hold values written in a reported file.
-    /// Also returns the checks that unknown values left undecided.
     pub fn evaluate(
         &self,
         relations: &Relations,
         objects: &[Object],
         sources: &Sources,
-    ) -> (Vec<Finding>, Vec<Skipped>) {
-        let verdicts: Vec<(&Rule, u32, rule::Violation)> = (0..objects.len() as u32)
+    ) -> Evaluation {
+        type Checked<'r> = (&'r Rule, u32, Vec<rule::Violation>, usize);
+        let checked: Vec<Checked> = (0..objects.len() as u32)
             .into_par_iter()
             .flat_map_iter(|index| {
                 let object = &objects[index as usize];
                 self.rules
                     .iter()
                     .filter(|rule| rule.applies_to(object))
-                    .flat_map(move |rule| {
-                        rule.check(relations, index, sources)
-                            .into_iter()
-                            .map(move |v| (rule, index, v))
+                    .map(move |rule| {
+                        let (violations, examined) = rule.check(relations, index, sources);
+                        (rule, index, violations, examined)
                     })
             })
             .collect();
-        verdicts.into_par_iter().partition_map(|(rule, index, v)| {
-            let object = &objects[index as usize];
-            let identity = object.identity();
-            if v.unknown {
-                return Either::Right(Skipped {
-                    rule: rule.meta.clone(),
-                    span: v.span,
-                    object: identity,
-                });
+        let mut examined: BTreeMap<String, usize> = BTreeMap::new();
+        for (rule, index, _, count) in &checked {
+            let at = objects[*index as usize].span().source;
+            if *count > 0 && sources.get(at).role == crate::source::Role::Reported {
+                *examined.entry(rule.meta.id.clone()).or_default() += count;
             }
-            let fingerprint = fingerprint(&[
-                &rule.meta.id,
-                &sources.get(v.span.source).display_path(),
-                &identity,
-                &logical_path(&object.body, v.span),
-                sources.slice(v.span),
-            ]);
-            Either::Left(Finding {
-                rule: rule.meta.clone(),
-                severity: rule.meta.severity,
-                span: v.span,
-                related: related(relations, object, &v),
-                message: v.message,
-                object: Some(identity),
-                object_index: Some(index),
-                template: object.template.as_deref().map(String::from),
-                fingerprint,
-                suppression: None,
+        }
+        let (findings, skipped) = checked
+            .into_par_iter()
+            .flat_map_iter(|(rule, index, violations, _)| {
+                violations.into_iter().map(move |v| (rule, index, v))
             })
-        })
+            .partition_map(|(rule, index, v)| {
+                let object = &objects[index as usize];
+                let identity = object.identity();
+                if v.unknown {
+                    return Either::Right(Skipped {
+                        rule: rule.meta.clone(),
+                        span: v.span,
+                        object: identity,
+                    });
+                }
+                let fingerprint = fingerprint(&[
+                    &rule.meta.id,
+                    &sources.get(v.span.source).display_path(),
+                    &identity,
+                    &logical_path(&object.body, v.span),
+                    sources.slice(v.span),
+                ]);
+                Either::Left(Finding {
+                    rule: rule.meta.clone(),
+                    severity: rule.meta.severity,
+                    span: v.span,
+                    related: related(relations, object, &v),
+                    message: v.message,
+                    object: Some(identity),
+                    object_index: Some(index),
+                    template: object.template.as_deref().map(String::from),
+                    fingerprint,
+                    suppression: None,
+                    on_value: v.on_value,
+                })
+            });
+        Evaluation {
+            findings,
+            skipped,
+            examined,
+        }
     }
 
     /// Turns an input problem into a finding, if its check is enabled.
@@ -319,6 +355,7 @@ impl Engine {
         Some(Finding {
             object_index: None,
             suppression: None,
+            on_value: false,
             severity: meta.severity,
             rule: meta,
             span: diagnostic.span,
@@ -387,6 +424,8 @@ fn problem_rules() -> BTreeMap<Problem, Arc<RuleMeta>> {
             equivalents: BTreeMap::new(),
             help: help.into(),
             example: None,
+            fix: None,
+            file: None,
         })
     };
     BTreeMap::from([

@@ -40,6 +40,7 @@ const RULE_KEYS: &[&str] = &[
     "message",
     "help",
     "example",
+    "fix",
 ];
 
 #[derive(Debug)]
@@ -64,6 +65,8 @@ pub struct Violation {
     /// The rule could not decide: a value it needs is unknown. Never a
     /// finding; counted, and listed with `-v`.
     pub unknown: bool,
+    /// The span is the offending value, not where a missing one would go.
+    pub on_value: bool,
 }
 
 impl Rule {
@@ -215,6 +218,8 @@ impl Rule {
                 .trim_end()
                 .to_string(),
             example: fields.string("example")?.map(|s| s.trim_end().to_string()),
+            fix: fields.get("fix").map(fix).transpose()?,
+            file: None,
         };
         Ok(Rule {
             meta: Arc::new(meta),
@@ -242,11 +247,18 @@ impl Rule {
             })
     }
 
-    /// Every focus of the object at `index` that fails the rule.
-    pub fn check(&self, relations: &Relations, index: u32, sources: &Sources) -> Vec<Violation> {
+    /// Every focus of the object at `index` that fails the rule, and how
+    /// many foci the rule examined (those its `when` did not rule out).
+    pub fn check(
+        &self,
+        relations: &Relations,
+        index: u32,
+        sources: &Sources,
+    ) -> (Vec<Violation>, usize) {
         let object = relations.object(index);
         let whole = Focus::object(relations, index);
         let mut violations = Vec::new();
+        let mut examined = 0;
         let mut visit = |node: &Node, anchor: Span| {
             let focus = whole.at(node, anchor);
             let outcomes = match self.when.as_ref().map(|when| when.eval(&focus)) {
@@ -255,6 +267,7 @@ impl Rule {
                 Some(when) if when.truth == Truth::Unknown => vec![when],
                 _ => self.require.failures(&focus),
             };
+            examined += 1;
             for outcome in outcomes {
                 let unknown = outcome.truth == Truth::Unknown;
                 if unknown && !outcome.unknowable {
@@ -269,6 +282,7 @@ impl Rule {
                     },
                     related: outcome.related,
                     unknown,
+                    on_value: outcome.on_value,
                 });
             }
         };
@@ -292,8 +306,18 @@ impl Rule {
                 }
             }
         }
-        violations
+        (violations, examined)
     }
+}
+
+/// `fix: {replace: IfNotPresent, description: …}`: the offending value is
+/// replaced by `replace`.
+fn fix(node: &Node) -> Result<crate::finding::Fix> {
+    let fields = Fields::new(node, &["replace", "description"], "`fix`")?;
+    Ok(crate::finding::Fix {
+        replacement: fields.required_string("replace", "`fix`")?.to_string(),
+        description: fields.required_string("description", "`fix`")?.to_string(),
+    })
 }
 
 fn is_rule_id(id: &str) -> bool {

@@ -1,6 +1,7 @@
 //! Renderers: each turns findings and their sources into one output format.
 
 mod compact;
+mod github;
 mod json;
 mod sarif;
 mod text;
@@ -26,6 +27,11 @@ pub struct Report<'a> {
     pub show_suppressed: bool,
     /// Checks that unknown values left undecided.
     pub skipped: &'a [Skipped],
+    /// The exit code the run ends with (SARIF records the invocation).
+    pub exit_code: i32,
+    /// Tells this run apart from others uploaded with it (SARIF
+    /// `automationDetails.id`, GitHub's category).
+    pub category: &'a str,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -38,6 +44,8 @@ pub enum OutputFormat {
     Json,
     /// SARIF 2.1.0 for code scanning and IDE viewers
     Sarif,
+    /// GitHub Actions annotations (`::error file=…,line=…::message`)
+    Github,
 }
 
 pub fn render(
@@ -51,6 +59,7 @@ pub fn render(
         OutputFormat::Compact => compact::render(report, out),
         OutputFormat::Json => json::render(report, out),
         OutputFormat::Sarif => sarif::render(report, out),
+        OutputFormat::Github => github::render(report, out),
     }
 }
 
