@@ -128,6 +128,10 @@ struct CheckArgs {
     /// several SARIF files are uploaded for one commit
     #[arg(long, value_name = "NAME", default_value = "airworthy")]
     sarif_category: String,
+    /// Link Markdown findings to their lines under this URL
+    /// (`https://github.com/OWNER/REPO/blob/SHA`)
+    #[arg(long, value_name = "URL")]
+    link_base: Option<String>,
     /// Also tell, on standard error, which checks unknown values left undecided
     #[arg(long, short)]
     verbose: bool,
@@ -186,6 +190,7 @@ fn report_error(error: &Error) {
         skipped: &[],
         exit_code: 2,
         category: "airworthy",
+        link_base: None,
     };
     let mut err = std::io::stderr().lock();
     let _ = report::render(
@@ -295,6 +300,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
         skipped: &run.skipped,
         exit_code: i32::from(failing),
         category: &args.sarif_category,
+        link_base: args.link_base.as_deref(),
     };
     if args.verbose {
         print_skipped(&run);

@@ -3,6 +3,7 @@
 mod compact;
 mod github;
 mod json;
+mod markdown;
 mod sarif;
 mod text;
 
@@ -32,6 +33,9 @@ pub struct Report<'a> {
     /// Tells this run apart from others uploaded with it (SARIF
     /// `automationDetails.id`, GitHub's category).
     pub category: &'a str,
+    /// Where links to files point (`https://github.com/o/r/blob/SHA`), for
+    /// Markdown; none: paths are shown, not linked.
+    pub link_base: Option<&'a str>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -46,6 +50,8 @@ pub enum OutputFormat {
     Sarif,
     /// GitHub Actions annotations (`::error file=…,line=…::message`)
     Github,
+    /// a Markdown summary for pull requests and CI job summaries
+    Markdown,
 }
 
 pub fn render(
@@ -60,6 +66,7 @@ pub fn render(
         OutputFormat::Json => json::render(report, out),
         OutputFormat::Sarif => sarif::render(report, out),
         OutputFormat::Github => github::render(report, out),
+        OutputFormat::Markdown => markdown::render(report, out),
     }
 }
 

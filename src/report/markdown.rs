@@ -1,0 +1,84 @@
+//! A Markdown summary for pull requests and CI job summaries: the tally,
+//! findings by rule, and the findings themselves (linked to their lines
+//! when a link base is given).
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use super::Report;
+use crate::finding::{Finding, Severity};
+
+/// More findings than this are counted, not listed: a job summary is read
+/// by people.
+const MAX_LISTED: usize = 200;
+
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "## airworthy: {}\n", report.tally())?;
+    let files = report.sources.reported();
+    writeln!(
+        out,
+        "{files} file{} and {} object{} checked.\n",
+        if files == 1 { "" } else { "s" },
+        report.objects,
+        if report.objects == 1 { "" } else { "s" },
+    )?;
+    let open: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.suppression.is_none())
+        .collect();
+    if open.is_empty() {
+        return writeln!(out, "No findings.");
+    }
+    let mut by_rule: BTreeMap<(std::cmp::Reverse<Severity>, &str), (&str, usize)> = BTreeMap::new();
+    for finding in &open {
+        let key = (
+            std::cmp::Reverse(finding.severity),
+            finding.rule.id.as_str(),
+        );
+        by_rule.entry(key).or_insert((&finding.rule.title, 0)).1 += 1;
+    }
+    writeln!(
+        out,
+        "| severity | rule | checks | findings |\n|---|---|---|---:|"
+    )?;
+    for ((severity, id), (title, count)) in &by_rule {
+        writeln!(
+            out,
+            "| {} | `{id}` | {} | {count} |",
+            severity.0,
+            cell(title)
+        )?;
+    }
+    writeln!(out, "\n<details><summary>Findings</summary>\n")?;
+    for finding in open.iter().take(MAX_LISTED) {
+        let at = report.start(finding.span);
+        let path = report.path(finding.span);
+        let place = format!("{path}:{}:{}", at.line, at.column);
+        let place = match report.link_base {
+            Some(base) => format!(
+                "[{place}]({}/{}#L{})",
+                base.trim_end_matches('/'),
+                path,
+                at.line
+            ),
+            None => format!("`{place}`"),
+        };
+        writeln!(
+            out,
+            "- **{}** `{}` {place}: {}",
+            finding.severity,
+            finding.rule.id,
+            cell(&finding.message)
+        )?;
+    }
+    if open.len() > MAX_LISTED {
+        writeln!(out, "- … and {} more", open.len() - MAX_LISTED)?;
+    }
+    writeln!(out, "\n</details>")
+}
+
+/// Text safe inside a Markdown table cell or list item.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
