@@ -169,7 +169,7 @@ fn report_error(error: &Error) {
                 objects: 0,
             };
             let mut err = std::io::stderr().lock();
-            let _ = report::render(OutputFormat::Text, &report, &mut err, color);
+            let _ = report::render_diagnostics(&report, &mut err, color);
             let _ = writeln!(err, "airworthy: error: {error}; no files were checked");
         }
     }

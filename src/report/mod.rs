@@ -48,6 +48,12 @@ pub fn render(
     }
 }
 
+/// Text diagnostics without a summary, for problems that stop a run before
+/// anything is checked (rule files that do not compile).
+pub fn render_diagnostics(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {
+    text::render_findings(report, out, color)
+}
+
 impl Report<'_> {
     fn start(&self, span: Span) -> LineCol {
         self.sources.get(span.source).line_col(span.start)

@@ -17,6 +17,21 @@ const MAX_SNIPPET_LINES: usize = 6;
 const CHUNK: usize = 1024;
 
 pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {
+    render_findings(report, out, color)?;
+    let files = report.sources.len();
+    writeln!(
+        out,
+        "airworthy: {} in {} file{}, {} object{} checked",
+        report.tally(),
+        files,
+        if files == 1 { "" } else { "s" },
+        report.objects,
+        if report.objects == 1 { "" } else { "s" },
+    )
+}
+
+/// The diagnostics without the summary line.
+pub fn render_findings(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {
     let renderer = if color {
         Renderer::styled()
     } else {
@@ -31,16 +46,7 @@ pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<(
             writeln!(out, "{text}\n")?;
         }
     }
-    let files = report.sources.len();
-    writeln!(
-        out,
-        "airworthy: {} in {} file{}, {} object{} checked",
-        report.tally(),
-        files,
-        if files == 1 { "" } else { "s" },
-        report.objects,
-        if report.objects == 1 { "" } else { "s" },
-    )
+    Ok(())
 }
 
 fn level(severity: Severity) -> Level<'static> {
