@@ -94,6 +94,12 @@ pub fn load_rules(options: &RuleOptions) -> Result<(Engine, Vec<String>), Error>
 }
 
 fn rule_files(dir: &std::path::Path) -> Result<Vec<RuleFile>, Error> {
+    if !dir.exists() {
+        return Err(Error::Usage(format!(
+            "--rules {}: no such directory",
+            dir.display()
+        )));
+    }
     let mut paths = Vec::new();
     for entry in ignore::WalkBuilder::new(dir)
         .standard_filters(false)
