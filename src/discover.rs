@@ -266,12 +266,17 @@ pub fn read(
             path,
             content: Content::Text { format, text },
         }),
-        None if candidate.explicit && !has_known_extension(&path) => problem(
-            InputProblem::Unreadable,
-            "not a Kubernetes manifest, Terraform or nginx file; not checked".into(),
-            String::new(),
-            0,
-        ),
+        None if candidate.explicit && !has_known_extension(&path) => {
+            let unnamed_stdin =
+                candidate.path.as_os_str() == "-" && options.stdin_filename.is_none();
+            let message = if unnamed_stdin {
+                "standard input has no file name to tell its format by; name it with \
+                 --stdin-filename (e.g. manifest.yaml); not checked"
+            } else {
+                "not a Kubernetes manifest, Terraform or nginx file; not checked"
+            };
+            problem(InputProblem::Unreadable, message.into(), String::new(), 0)
+        }
         None => None,
     }
 }
