@@ -135,13 +135,18 @@ struct ArtifactLocation {
     uri_base_id: Option<&'static str>,
 }
 
+/// Columns and the end line are left out for a file that has no text: the
+/// region is then its whole first line, by SARIF's defaults.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Region {
     start_line: usize,
-    start_column: usize,
-    end_line: usize,
-    end_column: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_column: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_column: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -258,17 +263,17 @@ fn rule(meta: &RuleMeta) -> Rule<'_> {
 }
 
 fn location<'a>(report: &Report, span: Span) -> Location<'a> {
-    let start = report.start(span);
-    let end = report.end(span);
+    let (start, end) = (report.start(span), report.end(span));
+    let has_text = !report.sources.get(span.source).text.is_empty();
     Location {
         id: None,
         physical_location: PhysicalLocation {
             artifact_location: artifact(&report.path(span)),
             region: Region {
                 start_line: start.line,
-                start_column: start.column,
-                end_line: end.line,
-                end_column: end.column,
+                start_column: has_text.then_some(start.column),
+                end_line: has_text.then_some(end.line),
+                end_column: has_text.then_some(end.column),
             },
         },
         logical_locations: None,
