@@ -23,7 +23,7 @@ use discover::{Content, DiscoverOptions, InputProblem};
 use engine::{Engine, FormatVocabulary, LoadError, RuleFile};
 use finding::{Finding, RuleMeta, Severity};
 use model::{Diagnostic, Format, Object, Problem};
-use source::{Sources, Span};
+use source::Sources;
 
 /// The rules shipped in the binary, from `rules/` at build time.
 const EMBEDDED_RULES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
@@ -187,7 +187,8 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
                     InputProblem::Unreadable => Problem::InputError,
                     InputProblem::Undecodable => Problem::ParseError,
                 };
-                diagnostics.push(Diagnostic::new(problem, Span::point(id, offset), message));
+                let span = sources.get(id).char_span(offset);
+                diagnostics.push(Diagnostic::new(problem, span, message));
             }
         }
     }

@@ -136,13 +136,9 @@ impl<'s> Builder<'s> {
 
     fn scan_error(&self, error: &ScanError) -> Diagnostic {
         let offset = self.offset(*error.marker());
-        let end = self.source.text[offset..]
-            .chars()
-            .next()
-            .map_or(offset, |c| offset + c.len_utf8());
         Diagnostic::new(
             Problem::ParseError,
-            self.span(offset, end),
+            self.source.char_span(offset),
             format!("invalid YAML: {}", error.info()),
         )
     }
