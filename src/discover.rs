@@ -289,11 +289,12 @@ fn has_known_extension(path: &Path) -> bool {
 }
 
 fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
-    let file = fs::File::open(path)?;
-    let metadata = file.metadata()?;
+    // Asked before opening: opening a FIFO waits for a writer, forever.
+    let metadata = fs::metadata(path)?;
     if !metadata.is_file() {
         return Err(std::io::Error::other("not a regular file"));
     }
+    let file = fs::File::open(path)?;
     let mut bytes = Vec::with_capacity(metadata.len().min(limit + 1) as usize);
     file.take(limit + 1).read_to_end(&mut bytes)?;
     Ok(bytes)
