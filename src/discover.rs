@@ -140,8 +140,8 @@ fn root_cause(error: &ignore::Error) -> String {
         }
         ignore::Error::Loop { ancestor, child } => format!(
             "symbolic link loop: {} points back to {}",
-            child.display(),
-            ancestor.display()
+            clean(child).display(),
+            clean(ancestor).display()
         ),
         other => other.to_string(),
     }
@@ -156,8 +156,12 @@ fn error_path(error: &ignore::Error) -> Option<PathBuf> {
     }
 }
 
+/// `./a` is shown as `a`; `.` itself stays `.`.
 fn clean(path: &Path) -> &Path {
-    path.strip_prefix("./").unwrap_or(path)
+    match path.strip_prefix("./") {
+        Ok(rest) if !rest.as_os_str().is_empty() => rest,
+        _ => path,
+    }
 }
 
 fn globs(patterns: &[String]) -> Result<Option<GlobSet>, String> {
