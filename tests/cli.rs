@@ -14,7 +14,7 @@ use std::time::SystemTime;
 
 use common::{run, run_in};
 
-/// Findings of the gateway example that these tests rely on, one per severity.
+/// Findings on the examples that these tests rely on.
 const GATEWAY_ROOT: &str =
     "examples/gateway/gateway.yaml:41:9: error[K8S201] container `gateway` may run as root";
 const GATEWAY_LATEST: &str = "examples/gateway/gateway.yaml:24:16: warning[K8S301] container \
@@ -46,31 +46,41 @@ fn write(path: &Path, text: &str) {
 
 #[test]
 fn clean_input_exits_0_and_a_finding_exits_1() {
-    let pass = run(&[
-        "check",
-        "--select",
-        "K8S101",
-        "fixtures/kubernetes/K8S101/pass-limits-set.yaml",
-    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: app}\nspec:\n  containers:\n  \
+               - name: app\n    image: registry.example.com/app:1.0\n";
+    write(
+        &dir.path().join("limited.yaml"),
+        &format!("{pod}    resources: {{limits: {{memory: 1Gi}}}}\n"),
+    );
+    write(&dir.path().join("unlimited.yaml"), pod);
+    let pass = run_in(
+        dir.path(),
+        &["check", "--select", "K8S101", "limited.yaml"],
+        b"",
+    );
     assert_eq!(pass.code, 0, "{}", pass.stdout);
     assert_eq!(
         pass.stdout,
-        "airworthy: no errors, no warnings, no notes in 1 file, 2 objects checked\n"
+        "airworthy: no errors, no warnings, no notes in 1 file, 1 object checked\n"
     );
     assert_eq!(pass.stderr, "");
-    let fail = run(&[
-        "check",
-        "--format",
-        "compact",
-        "--select",
-        "K8S101",
-        "fixtures/kubernetes/K8S101/fail-missing-limits.yaml",
-    ]);
+    let fail = run_in(
+        dir.path(),
+        &[
+            "check",
+            "-f",
+            "compact",
+            "--select",
+            "K8S101",
+            "unlimited.yaml",
+        ],
+        b"",
+    );
     assert_eq!(fail.code, 1);
-    assert!(
-        fail.stdout.contains(": warning[K8S101] "),
-        "{}",
-        fail.stdout
+    assert_eq!(
+        fail.stdout,
+        "unlimited.yaml:6:11: warning[K8S101] container `app` has no memory limit\n"
     );
 }
 
@@ -536,14 +546,16 @@ fn output_has_no_colour_when_piped_or_when_no_color_is_set() {
             "'{}' check --select K8S301 examples/",
             env!("CARGO_BIN_EXE_airworthy")
         );
-        let mut script = std::process::Command::new("script");
-        script.args(["-qec", &command, "/dev/null"]);
+        let mut script = assert_cmd::Command::new("script");
+        script
+            .args(["-qec", &command, "/dev/null"])
+            .timeout(common::TIME_LIMIT);
         match no_color {
             Some(value) => script.env("NO_COLOR", value),
             None => script.env_remove("NO_COLOR"),
         };
         let output = script.output().unwrap();
-        assert_eq!(output.status.code(), Some(1));
+        assert_eq!(output.status.code(), Some(1), "finished, with findings");
         String::from_utf8(output.stdout).unwrap()
     };
     let coloured = on_terminal(None);

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 /// Generous, so a slow or busy machine never fails a test; it only turns a
 /// hang into a failure instead of a stuck test run.
-const TIME_LIMIT: Duration = Duration::from_secs(20);
+pub const TIME_LIMIT: Duration = Duration::from_secs(20);
 
 /// What one run of `airworthy` did.
 pub struct Run {
