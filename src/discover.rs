@@ -280,8 +280,8 @@ fn root_cause(error: &ignore::Error) -> String {
         }
         ignore::Error::Loop { ancestor, child } => format!(
             "symbolic link loop: {} points back to {}",
-            child.display(),
-            ancestor.display()
+            clean(child).display(),
+            clean(ancestor).display()
         ),
         other => other.to_string(),
     }
@@ -296,8 +296,12 @@ fn error_path(error: &ignore::Error) -> Option<PathBuf> {
     }
 }
 
+/// `./a` is shown as `a`; `.` itself stays `.`.
 fn clean(path: &Path) -> &Path {
-    path.strip_prefix("./").unwrap_or(path)
+    match path.strip_prefix("./") {
+        Ok(rest) if !rest.as_os_str().is_empty() => rest,
+        _ => path,
+    }
 }
 
 /// Path globs; absolute ones (from the configuration file) are matched
@@ -427,22 +431,28 @@ fn read_reported(candidate: &Candidate, options: &DiscoverOptions) -> Option<Inp
             path,
             content: Content::Text { format, text },
         }),
-        None if candidate.explicit && !formats::has_known_extension(&path) => problem(
-            InputProblem::Unreadable,
-            "not a Kubernetes manifest, Terraform or nginx file; not checked".into(),
-            String::new(),
-            0,
-        ),
+        None if candidate.explicit && !formats::has_known_extension(&path) => {
+            let unnamed_stdin =
+                candidate.path.as_os_str() == "-" && options.stdin_filename.is_none();
+            let message = if unnamed_stdin {
+                "standard input has no file name to tell its format by; name it with \
+                 --stdin-filename (e.g. manifest.yaml); not checked"
+            } else {
+                "not a Kubernetes manifest, Terraform or nginx file; not checked"
+            };
+            problem(InputProblem::Unreadable, message.into(), String::new(), 0)
+        }
         None => None,
     }
 }
 
 fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
-    let file = fs::File::open(path)?;
-    let metadata = file.metadata()?;
+    // Asked before opening: opening a FIFO waits for a writer, forever.
+    let metadata = fs::metadata(path)?;
     if !metadata.is_file() {
         return Err(std::io::Error::other("not a regular file"));
     }
+    let file = fs::File::open(path)?;
     let mut bytes = Vec::with_capacity(metadata.len().min(limit + 1) as usize);
     file.take(limit + 1).read_to_end(&mut bytes)?;
     Ok(bytes)

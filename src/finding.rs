@@ -31,7 +31,8 @@ impl Severity {
 
 impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        // `pad` honours width and alignment, which `airworthy rules` uses.
+        f.pad(self.name())
     }
 }
 

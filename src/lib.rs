@@ -27,7 +27,7 @@ use engine::{Engine, LoadError, RuleFile};
 use finding::{Finding, RuleMeta, Severity};
 use model::{Diagnostic, Format, Problem};
 use relate::Relations;
-use source::{Role, Sources, Span};
+use source::{Role, Sources};
 
 /// The rules shipped in the binary, from `rules/` at build time.
 const EMBEDDED_RULES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
@@ -100,6 +100,12 @@ pub fn load_rules(options: &RuleOptions) -> Result<(Engine, Vec<String>), Error>
 }
 
 fn rule_files(dir: &std::path::Path) -> Result<Vec<RuleFile>, Error> {
+    if !dir.exists() {
+        return Err(Error::Usage(format!(
+            "--rules {}: no such directory",
+            dir.display()
+        )));
+    }
     let mut paths = Vec::new();
     for entry in ignore::WalkBuilder::new(dir)
         .standard_filters(false)
@@ -208,7 +214,8 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
                     InputProblem::Unreadable => Problem::InputError,
                     InputProblem::Undecodable => Problem::ParseError,
                 };
-                diagnostics.push(Diagnostic::new(problem, Span::point(id, offset), message));
+                let span = sources.get(id).char_span(offset);
+                diagnostics.push(Diagnostic::new(problem, span, message));
             }
         }
     }

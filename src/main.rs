@@ -180,7 +180,10 @@ fn report_error(error: &Error) {
         }
         Error::Rules(load) | Error::Config(load) => load,
     };
-    let findings = load.findings();
+    let findings = match error {
+        Error::Rules(_) => load.findings("rule-file", "invalid-rule"),
+        _ => load.findings("config-file", "invalid-configuration"),
+    };
     let report = Report {
         sources: &load.sources,
         findings: &findings,
@@ -193,12 +196,7 @@ fn report_error(error: &Error) {
         link_base: None,
     };
     let mut err = std::io::stderr().lock();
-    let _ = report::render(
-        OutputFormat::Text,
-        &report,
-        &mut err,
-        color_on(&std::io::stderr()),
-    );
+    let _ = report::render_diagnostics(&report, &mut err, color_on(&std::io::stderr()));
     let _ = writeln!(err, "airworthy: error: {error}; no files were checked");
 }
 

@@ -125,6 +125,13 @@ impl Source {
         self.line_starts.len()
     }
 
+    /// The span of the character at `offset`; empty at the end of the text.
+    pub fn char_span(&self, offset: usize) -> Span {
+        let offset = floor_char_boundary(&self.text, offset);
+        let width = self.text[offset..].chars().next().map_or(0, char::len_utf8);
+        Span::new(self.id, offset, offset + width)
+    }
+
     /// The text a span covers.
     pub fn slice(&self, span: Span) -> &str {
         let start = floor_char_boundary(&self.text, span.start as usize);
@@ -219,6 +226,13 @@ mod tests {
         assert_eq!(source.line_range(2), 3..9);
         assert_eq!(source.line_col(12), LineCol { line: 4, column: 1 });
         assert_eq!(source.line_count(), 4);
+    }
+
+    #[test]
+    fn a_character_span_covers_the_whole_character() {
+        let source = Source::new(SourceId(0), "a".into(), "aç".into());
+        assert_eq!(source.char_span(1).range(), 1..3);
+        assert_eq!(source.char_span(3).range(), 3..3, "nothing after the end");
     }
 
     #[test]

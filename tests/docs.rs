@@ -1,38 +1,70 @@
-//! The documentation stays true: the README lists every rule, and the
-//! embedded checklists match the shared originals when they are present.
+//! The documentation stays true: the README's rule table and sample output
+//! are generated, and the embedded checklists match the shared originals when
+//! they are present.
+
+mod common;
 
 use std::path::Path;
+use std::sync::Mutex;
+
+use common::run;
+
+/// The README between `<!-- NAME:start -->` and `<!-- NAME:end -->` is
+/// exactly `generated`, the output of `command`.
+/// `AIRWORTHY_BLESS=1 cargo test --test docs` rewrites it in place.
+fn assert_generated(name: &str, generated: &str, command: &str) {
+    // The tests run in parallel; blessing reads and writes the one README.
+    static README: Mutex<()> = Mutex::new(());
+    let _lock = README
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let start_marker = format!("<!-- {name}:start -->\n");
+    let start = readme.find(&start_marker).expect("start marker") + start_marker.len();
+    let end = readme
+        .find(&format!("<!-- {name}:end -->"))
+        .expect("end marker");
+    if readme[start..end] == *generated {
+        return;
+    }
+    if std::env::var_os("AIRWORTHY_BLESS").is_some() {
+        let updated = format!("{}{generated}{}", &readme[..start], &readme[end..]);
+        std::fs::write("README.md", updated).unwrap();
+        return;
+    }
+    panic!(
+        "README.md's {name} section is stale: run `AIRWORTHY_BLESS=1 cargo test --test docs` \
+         (it writes the output of `{command}` between the {name} markers)"
+    );
+}
+
+/// Runs a command line that starts with `airworthy`.
+fn run_command(command: &str) -> common::Run {
+    let args: Vec<&str> = command.split(' ').skip(1).collect();
+    run(&args)
+}
 
 /// The README's rule table is exactly what `airworthy rules --format
 /// markdown` prints, so it cannot drift from the rules.
 #[test]
 fn the_readme_rule_table_is_current() {
-    let readme = std::fs::read_to_string("README.md").unwrap();
-    let start = readme
-        .find("<!-- rules:start -->\n")
-        .expect("rules:start marker")
-        + 21;
-    let end = readme.find("<!-- rules:end -->").expect("rules:end marker");
-    let output = assert_cmd::Command::cargo_bin("airworthy")
-        .unwrap()
-        .args(["rules", "--format", "markdown"])
-        .output()
-        .unwrap();
-    let table = String::from_utf8(output.stdout).unwrap();
+    let command = "airworthy rules --format markdown";
+    let table = run_command(command).stdout;
     assert!(table.lines().count() > 20, "{table}");
-    if readme[start..end] == table {
-        return;
-    }
-    // `AIRWORTHY_BLESS=1 cargo test --test docs` rewrites the table in place.
-    if std::env::var_os("AIRWORTHY_BLESS").is_some() {
-        let updated = format!("{}{table}{}", &readme[..start], &readme[end..]);
-        std::fs::write("README.md", updated).unwrap();
-        return;
-    }
-    panic!(
-        "README.md's rule table is stale: run `AIRWORTHY_BLESS=1 cargo test --test docs` \
-         (it writes the output of `airworthy rules --format markdown` between the rules markers)"
-    );
+    assert_generated("rules", &table, command);
+}
+
+/// The README's sample is the real output on the examples, of a few rules
+/// chosen so that rules added later do not change it.
+#[test]
+fn the_readme_sample_output_is_current() {
+    let command = "airworthy check --select K8S111,K8S301,K8S201 examples/";
+    let output = run_command(command);
+    assert_eq!(output.code, 1, "{}", output.stderr);
+    assert!(!output.stdout.contains('\x1b'), "plain text, no colour");
+    assert!(output.stdout.contains("warning[K8S301]"));
+    let sample = format!("```text\n$ {command}\n{}```\n", output.stdout);
+    assert_generated("sample", &sample, command);
 }
 
 #[test]

@@ -48,11 +48,12 @@ pub struct Evaluation {
 }
 
 impl LoadError {
-    /// The errors as findings, for the reports to show.
-    pub fn findings(&self) -> Vec<Finding> {
+    /// The errors as findings, for the reports to show, under the id and
+    /// name of what was being read (`rule-file`, `config-file`).
+    pub fn findings(&self, id: &str, name: &str) -> Vec<Finding> {
         let meta = Arc::new(RuleMeta {
-            id: "AW000".into(),
-            name: "invalid-configuration".into(),
+            id: id.into(),
+            name: name.into(),
             title: "Rule and configuration files are valid".into(),
             severity: Severity::Error,
             tags: Vec::new(),

@@ -4,7 +4,7 @@
 //! seen, and nesting is bounded. JSON is read by the same parser.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, hash_map};
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
 
@@ -68,9 +68,51 @@ enum Frame {
         key: Option<(Box<str>, Span)>,
         start: usize,
         anchor: usize,
+        keys: KeyIndex,
         /// Entries that came from `<<` merge keys; explicit keys override them.
         merged: Vec<Entry>,
+        merged_keys: KeyIndex,
     },
+}
+
+/// Mappings with more keys than this index them: a hostile mapping with a
+/// hundred thousand keys is still built in linear time, and small ones are
+/// scanned, which is faster and allocates nothing.
+const INDEXED_KEYS: usize = 16;
+
+/// Where each key of a mapping being built was first defined.
+#[derive(Default)]
+struct KeyIndex(HashMap<Box<str>, Span>);
+
+impl KeyIndex {
+    /// Where `key` is first defined among `entries`, which this indexes.
+    fn find(&self, entries: &[Entry], key: &str) -> Option<Span> {
+        if self.0.is_empty() {
+            entries.iter().find(|e| &*e.key == key).map(|e| e.key_span)
+        } else {
+            self.0.get(key).copied()
+        }
+    }
+
+    /// Like `find`, and records `key` at `span` for the entry about to be
+    /// added when it is new.
+    fn insert(&mut self, entries: &[Entry], key: &str, span: Span) -> Option<Span> {
+        if self.0.is_empty() {
+            if entries.len() < INDEXED_KEYS {
+                return self.find(entries, key);
+            }
+            for entry in entries {
+                self.0.entry(entry.key.clone()).or_insert(entry.key_span);
+            }
+        }
+        match self.0.entry(key.into()) {
+            hash_map::Entry::Occupied(first) => Some(*first.get()),
+            hash_map::Entry::Vacant(slot) => {
+                slot.insert(span);
+                None
+            }
+        }
+    }
 }
 
 struct Builder<'s> {
@@ -136,13 +178,9 @@ impl<'s> Builder<'s> {
 
     fn scan_error(&self, error: &ScanError) -> Diagnostic {
         let offset = self.offset(*error.marker());
-        let end = self.source.text[offset..]
-            .chars()
-            .next()
-            .map_or(offset, |c| offset + c.len_utf8());
         Diagnostic::new(
             Problem::ParseError,
-            self.span(offset, end),
+            self.source.char_span(offset),
             format!("invalid YAML: {}", error.info()),
         )
     }
@@ -203,7 +241,9 @@ impl<'s> Builder<'s> {
                     key: None,
                     start,
                     anchor,
+                    keys: KeyIndex::default(),
                     merged: Vec::new(),
+                    merged_keys: KeyIndex::default(),
                 });
             }
             Event::SequenceEnd | Event::MappingEnd => {
@@ -225,6 +265,7 @@ impl<'s> Builder<'s> {
                         mut map,
                         start,
                         anchor,
+                        keys,
                         merged,
                         ..
                     }) => {
@@ -234,8 +275,9 @@ impl<'s> Builder<'s> {
                             end,
                             last_entry.map(|e| e.value.span.end.max(e.key_span.end)),
                         );
+                        let explicit = map.entries.len();
                         for entry in merged {
-                            if map.get(&entry.key).is_none() {
+                            if keys.find(&map.entries[..explicit], &entry.key).is_none() {
                                 map.entries.push(entry);
                             }
                         }
@@ -300,7 +342,12 @@ impl<'s> Builder<'s> {
                 None
             }
             Some(Frame::Map {
-                map, key, merged, ..
+                map,
+                key,
+                keys,
+                merged,
+                merged_keys,
+                ..
             }) => match key.take() {
                 None => {
                     let text = node.scalar_text().map_or_else(
@@ -322,6 +369,8 @@ impl<'s> Builder<'s> {
                             })
                             .collect(),
                         _ => {
+                            // Not a merge after all: an entry like any other.
+                            keys.insert(&map.entries, &key, key_span);
                             map.entries.push(Entry {
                                 key,
                                 key_span,
@@ -331,18 +380,17 @@ impl<'s> Builder<'s> {
                         }
                     };
                     for entry in sources.into_iter().flat_map(|m| m.entries) {
-                        if !merged.iter().any(|e| e.key == entry.key) {
+                        if merged_keys
+                            .insert(merged, &entry.key, entry.key_span)
+                            .is_none()
+                        {
                             merged.push(entry);
                         }
                     }
                     None
                 }
                 Some((key, key_span)) => {
-                    let first = map
-                        .entries
-                        .iter()
-                        .find(|e| e.key == key)
-                        .map(|e| e.key_span);
+                    let first = keys.insert(&map.entries, &key, key_span);
                     map.entries.push(Entry {
                         key: key.clone(),
                         key_span,
@@ -571,6 +619,24 @@ mod tests {
         assert_eq!(parsed.diagnostics[0].span.start, 10);
         let a = parsed.documents[0].root.get("a").unwrap();
         assert_eq!(a.value, Value::Number(3.0));
+    }
+
+    #[test]
+    fn duplicates_are_found_in_large_mappings_and_merges() {
+        let keys: String = (0..100).map(|i| format!("k{i}: 1, ")).collect();
+        let text = format!("big: &b {{{keys}k3: 2, k99: 3}}\nc: {{<<: [*b, *b], k50: 4, k0: 5}}\n");
+        let (source, parsed) = parse_text(&text);
+        let duplicates: Vec<&str> = parsed
+            .diagnostics
+            .iter()
+            .map(|d| source.slice(d.span))
+            .collect();
+        // Defined before and after the index was built; merged entries
+        // neither duplicate each other nor the keys they give way to.
+        assert_eq!(duplicates, ["k3", "k99"]);
+        let c = parsed.documents[0].root.get("c").unwrap().as_map().unwrap();
+        assert_eq!(c.entries.len(), 100);
+        assert_eq!(c.get("k50").unwrap().value.value, Value::Number(4.0));
     }
 
     #[test]

@@ -212,13 +212,18 @@ struct ArtifactLocation {
     uri_base_id: Option<&'static str>,
 }
 
+/// Columns and the end line are left out for a file that has no text: the
+/// region is then its whole first line, by SARIF's defaults.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Region {
     start_line: usize,
-    start_column: usize,
-    end_line: usize,
-    end_column: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_column: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_column: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     snippet: Option<Snippet>,
 }
@@ -420,7 +425,8 @@ fn pascal_case(name: &str) -> String {
 }
 
 fn location<'a>(report: &Report, span: Span, with_context: bool) -> Location<'a> {
-    let context_region = with_context.then(|| {
+    let has_text = !report.sources.get(span.source).text.is_empty();
+    let context_region = (with_context && has_text).then(|| {
         let source = report.sources.get(span.source);
         let first = source.line_col(span.start).line.saturating_sub(1).max(1);
         let last = (source.line_col(span.end).line + 1).min(source.line_count());
@@ -452,11 +458,12 @@ fn region(report: &Report, span: Span, with_snippet: bool) -> Region {
                 None => text.to_string(),
             },
         });
+    let has_text = !report.sources.get(span.source).text.is_empty();
     Region {
         start_line: start.line,
-        start_column: start.column,
-        end_line: end.line,
-        end_column: end.column,
+        start_column: has_text.then_some(start.column),
+        end_line: has_text.then_some(end.line),
+        end_column: has_text.then_some(end.column),
         snippet,
     }
 }

@@ -1,0 +1,306 @@
+//! Hostile input through the whole CLI: each file gives a clear finding
+//! (AW001 parse-error, AW002 duplicate-key, AW003 input-error) or none,
+//! never a panic or a hang (every run has a 20 s limit), and a normal
+//! manifest beside it is still checked.
+
+mod common;
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use common::run_in;
+
+/// A manifest with a known finding, checked beside every hostile file.
+const BAD_MANIFEST: &str = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: bad
+spec:
+  containers:
+  - name: app
+    image: nginx:latest
+";
+const BAD_FINDING: &str = "bad.yaml:8:12: warning[K8S301] container `app` runs `nginx:latest`, \
+                           which is not pinned to a version tag or digest";
+
+/// The input checks and one rule the bad manifest breaks, so that rules
+/// added later do not change the expected output.
+const SELECT: &str = "input,K8S301";
+
+const HEADER: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: hostile}\n";
+
+struct Hostile {
+    name: &'static str,
+    content: Vec<u8>,
+    /// The findings for this file, in compact form.
+    expected: &'static [&'static str],
+}
+
+fn with_header(body: impl AsRef<[u8]>) -> Vec<u8> {
+    [HEADER.as_bytes(), body.as_ref()].concat()
+}
+
+/// Regular files, reported the same whether named or found by walking. The
+/// wide mappings would take minutes if building them were quadratic.
+fn hostile_files() -> Vec<Hostile> {
+    const DEPTH: usize = 100_000;
+    // Ten levels of nine aliases each: 9^10 nodes if expanded.
+    let mut bomb = String::from("data:\n  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for level in 1..10 {
+        let previous = format!("*a{}", level - 1);
+        let items = [previous.as_str(); 9].join(", ");
+        bomb.push_str(&format!("  a{level}: &a{level} [{items}]\n"));
+    }
+    let deep_map: String = (1..=1_000)
+        .map(|depth| format!("{}k:\n", " ".repeat(depth)))
+        .collect();
+    let wide: String = (0..100_000).map(|i| format!("  k{i}: v\n")).collect();
+    let many_merged: String = (0..50_000).map(|i| format!("k{i}: v, ")).collect();
+    vec![
+        Hostile {
+            name: "bomb.yaml",
+            content: with_header(bomb),
+            expected: &[
+                "bomb.yaml:10:12: error[AW001] alias expansion exceeds 100000 nodes \
+                         (a YAML alias bomb?); the file is not checked",
+            ],
+        },
+        Hostile {
+            name: "deep-flow.yaml",
+            content: with_header(format!(
+                "data: {}{}\n",
+                "[".repeat(DEPTH),
+                "]".repeat(DEPTH)
+            )),
+            expected: &[
+                "deep-flow.yaml:4:262: error[AW001] invalid YAML: recursion limit exceeded",
+            ],
+        },
+        Hostile {
+            name: "deep-flow-unclosed.yaml",
+            content: with_header(format!("data: {}\n", "{a: ".repeat(DEPTH))),
+            expected: &[
+                "deep-flow-unclosed.yaml:4:1027: error[AW001] invalid YAML: recursion \
+                         limit exceeded",
+            ],
+        },
+        Hostile {
+            name: "deep-block.yaml",
+            content: with_header(format!("data:\n{}x\n", "- ".repeat(DEPTH))),
+            expected: &[
+                "deep-block.yaml:5:511: error[AW001] nesting deeper than 256 levels; \
+                         the file is not checked",
+            ],
+        },
+        Hostile {
+            name: "deep-map.yaml",
+            content: with_header(format!("data:\n{deep_map}")),
+            expected: &[
+                "deep-map.yaml:260:257: error[AW001] nesting deeper than 256 levels; \
+                         the file is not checked",
+            ],
+        },
+        Hostile {
+            name: "wide.yaml",
+            content: with_header(format!("data:\n{wide}  k0: again\n")),
+            expected: &[
+                "wide.yaml:100005:3: error[AW002] duplicate key `k0`: this value \
+                         replaces the earlier one",
+            ],
+        },
+        Hostile {
+            name: "merge.yaml",
+            content: with_header(format!(
+                "data: &all {{{many_merged}k0: twice}}\nextra: {{<<: *all, k1: own}}\n"
+            )),
+            expected: &[
+                "merge.yaml:4:538903: error[AW002] duplicate key `k0`: this value \
+                         replaces the earlier one",
+            ],
+        },
+        Hostile {
+            name: "binary.yaml",
+            content: b"apiVersion: v1\nkind: \x00\x01\x02\xff\xfe".to_vec(),
+            expected: &["binary.yaml:1:1: error[AW001] binary content (a NUL byte); not checked"],
+        },
+        Hostile {
+            name: "latin1.yaml",
+            content: b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: caf\xe9}\n".to_vec(),
+            expected: &["latin1.yaml:3:21: error[AW001] invalid UTF-8; not checked"],
+        },
+        Hostile {
+            name: "empty.yaml",
+            content: Vec::new(),
+            expected: &[],
+        },
+        Hostile {
+            name: "comments.yaml",
+            content: b"# apiVersion: v1\n# kind: Pod\n".to_vec(),
+            expected: &[],
+        },
+        Hostile {
+            name: "scalar.yaml",
+            content: b"--- just a scalar that says apiVersion and kind\n".to_vec(),
+            expected: &[],
+        },
+        Hostile {
+            name: "list.yaml",
+            content: b"- apiVersion: v1\n  kind: Pod\n- kind\n".to_vec(),
+            expected: &[],
+        },
+        Hostile {
+            name: "huge.yaml",
+            content: with_header(format!(
+                "data:\n  blob: |\n{}",
+                "    0123456789\n".repeat(1_400_000)
+            )),
+            expected: &[
+                "huge.yaml:1:1: error[AW003] larger than the 10485760 byte limit \
+                         (--max-file-size); not checked",
+            ],
+        },
+    ]
+}
+
+/// These tests run one at a time: each is heavy, and the time limit is for
+/// a hang, not for sharing two cores.
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A directory with the bad manifest and `files`.
+fn tree(files: &[Hostile]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.yaml"), BAD_MANIFEST).unwrap();
+    for file in files {
+        std::fs::write(dir.path().join(file.name), &file.content).unwrap();
+    }
+    dir
+}
+
+/// The compact findings of checking `paths` in `dir`, sorted as reported.
+fn check(dir: &Path, extra: &[&str], paths: &[&str]) -> Vec<String> {
+    let mut args = vec!["check", "--format", "compact", "--select", SELECT];
+    args.extend(extra);
+    args.extend(paths);
+    let run = run_in(dir, &args, b"");
+    assert_eq!(run.code, 1, "{paths:?}: {}{}", run.stdout, run.stderr);
+    run.stdout.lines().map(String::from).collect()
+}
+
+/// The expected lines and the bad manifest's finding, in report order.
+fn expected<'a>(lines: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut all: Vec<String> = lines.into_iter().map(String::from).collect();
+    all.push(BAD_FINDING.to_string());
+    all.sort_by(|a, b| a.split(':').next().cmp(&b.split(':').next()));
+    all
+}
+
+#[test]
+fn each_hostile_file_named_beside_a_bad_manifest() {
+    let _serial = one_at_a_time();
+    for file in hostile_files() {
+        let dir = tree(std::slice::from_ref(&file));
+        let found = check(dir.path(), &[], &[file.name, "bad.yaml"]);
+        assert_eq!(
+            found,
+            expected(file.expected.iter().copied()),
+            "{}",
+            file.name
+        );
+    }
+}
+
+#[test]
+fn a_tree_of_hostile_files_is_walked_without_hanging() {
+    let _serial = one_at_a_time();
+    let files = hostile_files();
+    let dir = tree(&files);
+    let root = dir.path();
+    std::fs::create_dir(root.join("sub")).unwrap();
+    std::os::unix::fs::symlink("..", root.join("sub/loop")).unwrap();
+    make_fifo(&root.join("fifo.yaml"));
+    std::os::unix::fs::symlink("fifo.yaml", root.join("fifo-link.yaml")).unwrap();
+    let found = check(root, &[], &["."]);
+    let mut lines: Vec<&str> = files
+        .iter()
+        .flat_map(|f| f.expected.iter().copied())
+        .collect();
+    // A walk skips what is not a regular file, and reports the loop.
+    lines.push(
+        "sub/loop:1:1: error[AW003] cannot walk: symbolic link loop: sub/loop points back to .",
+    );
+    assert_eq!(found, expected(lines));
+}
+
+#[test]
+fn a_fifo_named_explicitly_is_reported_not_opened() {
+    let _serial = one_at_a_time();
+    let dir = tree(&[]);
+    make_fifo(&dir.path().join("fifo.yaml"));
+    std::os::unix::fs::symlink("fifo.yaml", dir.path().join("fifo-link.yaml")).unwrap();
+    let found = check(
+        dir.path(),
+        &[],
+        &["fifo.yaml", "fifo-link.yaml", "bad.yaml"],
+    );
+    assert_eq!(
+        found,
+        expected([
+            "fifo-link.yaml:1:1: error[AW003] cannot read: not a regular file",
+            "fifo.yaml:1:1: error[AW003] cannot read: not a regular file",
+        ])
+    );
+}
+
+#[test]
+fn max_file_size_moves_the_cap() {
+    let _serial = one_at_a_time();
+    let huge = hostile_files()
+        .into_iter()
+        .find(|f| f.name == "huge.yaml")
+        .unwrap();
+    let size = huge.content.len();
+    assert!(size > 20_000_000, "{size}");
+    let dir = tree(std::slice::from_ref(&huge));
+    let raised = check(dir.path(), &["--max-file-size", "30000000"], &["."]);
+    assert_eq!(raised, expected([]), "the huge file is checked, and clean");
+    let lowered = check(dir.path(), &["--max-file-size", "100"], &["bad.yaml"]);
+    assert_eq!(
+        lowered,
+        [
+            "bad.yaml:1:1: error[AW003] larger than the 100 byte limit (--max-file-size); \
+          not checked"
+        ]
+    );
+}
+
+#[test]
+fn an_unreadable_file_is_reported() {
+    let _serial = one_at_a_time();
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tree(&[]);
+    let secret = dir.path().join("secret.yaml");
+    std::fs::write(&secret, BAD_MANIFEST).unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::File::open(&secret).is_ok() {
+        // Root, or a file system without permissions: nothing to test.
+        eprintln!("skipped: an unreadable file can be read here (running as root?)");
+        return;
+    }
+    let found = check(dir.path(), &[], &["."]);
+    assert_eq!(
+        found,
+        expected(["secret.yaml:1:1: error[AW003] cannot read: Permission denied (os error 13)"])
+    );
+}
+
+fn make_fifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success());
+}
