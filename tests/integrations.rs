@@ -344,6 +344,12 @@ fn the_pre_commit_hook_fails_on_a_bad_manifest_and_passes_once_it_is_fixed() {
             .args(["airworthy", "--files", "k8s/app/pod.yaml", "package.json"])
             .env("PRE_COMMIT_HOME", &cache)
             .env("CARGO_TARGET_DIR", cache.join("build"))
+            // pre-commit builds a release binary; this test is about the
+            // hook, not its speed, so the build is made quick.
+            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+            .env("CARGO_PROFILE_RELEASE_LTO", "false")
+            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "256")
+            .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
             .env("NO_COLOR", "1")
             .output()
             .unwrap();
