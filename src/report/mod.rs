@@ -3,6 +3,7 @@
 mod compact;
 mod github;
 mod json;
+pub mod readiness;
 mod sarif;
 mod text;
 
@@ -32,6 +33,8 @@ pub struct Report<'a> {
     /// Tells this run apart from others uploaded with it (SARIF
     /// `automationDetails.id`, GitHub's category).
     pub category: &'a str,
+    /// Every checklist item's status, for the `checklist` format.
+    pub readiness: Option<&'a readiness::Readiness>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -46,6 +49,8 @@ pub enum OutputFormat {
     Sarif,
     /// GitHub Actions annotations (`::error file=…,line=…::message`)
     Github,
+    /// the readiness checklists in Markdown, their boxes ticked from the findings
+    Checklist,
 }
 
 pub fn render(
@@ -60,6 +65,15 @@ pub fn render(
         OutputFormat::Json => json::render(report, out),
         OutputFormat::Sarif => sarif::render(report, out),
         OutputFormat::Github => github::render(report, out),
+        OutputFormat::Checklist => match report.readiness {
+            Some(statuses) => readiness::render(
+                readiness::ReadinessFormat::Markdown,
+                statuses,
+                &readiness::Links::default(),
+                out,
+            ),
+            None => Err(io::Error::other("the checklist needs the items' statuses")),
+        },
     }
 }
 
