@@ -163,31 +163,39 @@ fn filters(html: &mut String, counts: &Counts) {
 fn charts(html: &mut String, readiness: &Readiness) {
     html.push_str(
         "<section class=\"charts\" aria-labelledby=\"by-section\">\n\
-         <h2 id=\"by-section\">By section</h2>\n",
+         <h2 id=\"by-section\">By section</h2>\n<p class=\"legend\">",
     );
-    for checklist in &readiness.checklists {
+    for status in Status::ALL {
         let _ = write!(
             html,
-            "<table class=\"chart\">\n<caption>{}</caption>\n<thead><tr><th scope=\"col\">Section</th>\
-             <th scope=\"col\">Items by status</th><th scope=\"col\">Score</th></tr></thead>\n<tbody>\n",
-            escape(&checklist.title)
+            "<span><svg viewBox=\"0 0 1 1\" aria-hidden=\"true\"><rect class=\"s-{}\" width=\"1\" \
+             height=\"1\"/></svg> {}</span>",
+            status.name(),
+            status.label()
+        );
+    }
+    html.push_str("</p>\n");
+    for checklist in &readiness.checklists {
+        let _ = writeln!(
+            html,
+            "<h3><a href=\"#{}\">{}</a></h3>\n<div class=\"total\">{}<span class=\"score\">{}</span></div>\n\
+             <ul class=\"chart\">",
+            checklist.name,
+            escape(&checklist.title),
+            bar(&checklist.title, &checklist.counts),
+            score(&checklist.counts),
         );
         for (index, section) in checklist.sections.iter().enumerate() {
             let _ = writeln!(
                 html,
-                "<tr><th scope=\"row\"><a href=\"#{}\">{}</a></th><td>{}</td><td class=\"score\">{}</td></tr>",
+                "<li><a href=\"#{}\">{}</a>{}<span class=\"score\">{}</span></li>",
                 section_id(&checklist.name, index),
                 escape(&section.title),
                 bar(&section.title, &section.counts),
                 score(&section.counts),
             );
         }
-        let _ = write!(
-            html,
-            "</tbody>\n<tfoot><tr><th scope=\"row\">All sections</th><td>{}</td><td class=\"score\">{}</td></tr></tfoot>\n</table>\n",
-            bar(&checklist.title, &checklist.counts),
-            score(&checklist.counts),
-        );
+        html.push_str("</ul>\n");
     }
     html.push_str("</section>\n");
 }

@@ -235,7 +235,10 @@ impl Located {
             path: source.display_path(),
             line: at.line,
             column: at.column,
-            accepted: finding.suppression.as_ref().map(|s| s.justification.clone()),
+            accepted: finding
+                .suppression
+                .as_ref()
+                .map(|s| s.justification.clone()),
         }
     }
 }
@@ -546,7 +549,10 @@ fn derive(parent: &mut Item, children: Vec<Item>) {
     let of = children.len();
     let (status, reason) = if count(Status::Failing) > 0 {
         let failing = children.iter().filter(|c| c.status == Status::Failing);
-        (Status::Failing, format!("{} of {of} sub-items failing", failing.count()))
+        (
+            Status::Failing,
+            format!("{} of {of} sub-items failing", failing.count()),
+        )
     } else if count(Status::Passed) == statuses.len() {
         (Status::Passed, String::new())
     } else if count(Status::Passed) + count(Status::Partial) > 0 {
