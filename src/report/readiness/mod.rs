@@ -270,7 +270,7 @@ pub struct Item {
     pub accepted: Vec<Located>,
     pub rules: Vec<Evidence>,
     /// Formats the item is about that the input has but no rule evidencing
-    /// it checks.
+    /// it checks (none exists yet, or those that do are switched off).
     pub unchecked: Vec<Format>,
     /// Sub-items, for a parent item (its status derives from theirs).
     pub children: Vec<Item>,
@@ -474,6 +474,7 @@ impl<'r> Facts<'r> {
         // What keeps the rules' verdict from covering the whole item.
         let mut gaps: Vec<String> = unchecked
             .iter()
+            .filter(|f| !rules.iter().any(|e| e.rule.format == Some(**f)))
             .map(|f| format!("no rule for {} yet", f.name()))
             .collect();
         let off: Vec<&str> = rules
@@ -548,11 +549,13 @@ fn derive(parent: &mut Item, children: Vec<Item>) {
     let count = |status| statuses.iter().filter(|&&s| s == status).count();
     let of = children.len();
     let (status, reason) = if count(Status::Failing) > 0 {
+        // Failing through its own findings only, it shows them.
         let failing = children.iter().filter(|c| c.status == Status::Failing);
-        (
-            Status::Failing,
-            format!("{} of {of} sub-items failing", failing.count()),
-        )
+        let reason = match failing.count() {
+            0 => String::new(),
+            n => format!("{n} of {of} sub-items failing"),
+        };
+        (Status::Failing, reason)
     } else if count(Status::Passed) == statuses.len() {
         (Status::Passed, String::new())
     } else if count(Status::Passed) + count(Status::Partial) > 0 {
@@ -645,6 +648,141 @@ mod tests {
         assert_eq!(counts.score(), Some(2.0 / 3.0));
         assert_eq!(counts.percent(), Some(66));
         assert_eq!(counts.total(), 5);
+    }
+
+    fn rule(id: &str, format: Format, keys: &[&str]) -> Arc<RuleMeta> {
+        Arc::new(RuleMeta {
+            id: id.into(),
+            name: id.to_lowercase(),
+            title: String::new(),
+            severity: Severity::Warning,
+            tags: Vec::new(),
+            format: Some(format),
+            checklist: keys.iter().map(|k| k.to_string()).collect(),
+            equivalents: Default::default(),
+            help: String::new(),
+            example: None,
+            fix: None,
+            file: None,
+        })
+    }
+
+    /// A run without findings in which each rule examined so many foci.
+    fn run(rules: &[(&Arc<RuleMeta>, usize)], formats: &[Format]) -> Run {
+        let known: Vec<_> = rules.iter().map(|(r, _)| Arc::clone(r)).collect();
+        Run {
+            sources: Sources::default(),
+            findings: Vec::new(),
+            rules: known.clone(),
+            objects: 1,
+            skipped: Vec::new(),
+            examined: rules.iter().map(|(r, n)| (r.id.clone(), *n)).collect(),
+            known,
+            formats: formats.iter().copied().collect(),
+            min_severity: Severity::Note,
+        }
+    }
+
+    fn item<'r>(readiness: &'r Readiness, key: &str) -> &'r Item {
+        readiness
+            .checklists
+            .iter()
+            .flat_map(|c| &c.sections)
+            .flat_map(|s| &s.items)
+            .flat_map(Item::walk)
+            .find(|i| i.key == key)
+            .unwrap()
+    }
+
+    // R-network-security-2 is class KT: Kubernetes and Terraform.
+    const KT: &str = "R-network-security-2";
+
+    #[test]
+    fn an_item_passes_only_when_every_format_of_the_input_it_is_about_is_checked() {
+        let k8s = rule("TST1", Format::Kubernetes, &[KT]);
+        let only_kubernetes = Readiness::new(&run(&[(&k8s, 2)], &[Format::Kubernetes]));
+        assert_eq!(item(&only_kubernetes, KT).status, Status::Passed);
+        let with_terraform = run(&[(&k8s, 2)], &[Format::Kubernetes, Format::Terraform]);
+        let with_terraform = Readiness::new(&with_terraform);
+        let partial = item(&with_terraform, KT);
+        assert_eq!(partial.status, Status::Partial);
+        assert_eq!(partial.reason, "no rule for terraform yet");
+        assert_eq!(partial.unchecked, [Format::Terraform]);
+        // Terraform alone: the Kubernetes rule has nothing to say, and
+        // nothing checks Terraform.
+        let terraform = Readiness::new(&run(&[(&k8s, 0)], &[Format::Terraform]));
+        let unchecked = item(&terraform, KT);
+        assert_eq!(unchecked.status, Status::NotChecked);
+        assert_eq!(unchecked.reason, "no rule for terraform yet");
+        let tf = rule("TST2", Format::Terraform, &[KT]);
+        let both = run(
+            &[(&k8s, 0), (&tf, 0)],
+            &[Format::Kubernetes, Format::Terraform],
+        );
+        let nothing = Readiness::new(&both);
+        assert_eq!(item(&nothing, KT).status, Status::NotApplicable);
+    }
+
+    #[test]
+    fn checks_left_undecided_keep_an_item_from_passing() {
+        let k8s = rule("TST1", Format::Kubernetes, &[KT]);
+        let mut run = run(&[(&k8s, 2)], &[Format::Kubernetes]);
+        let id = run.sources.push("a.yaml".into(), "x".into());
+        run.skipped.push(crate::finding::Skipped {
+            rule: k8s.clone(),
+            span: crate::source::Span::point(id, 0),
+            object: "Deployment/x".into(),
+        });
+        let readiness = Readiness::new(&run);
+        let undecided = item(&readiness, KT);
+        assert_eq!(undecided.status, Status::Partial);
+        assert_eq!(undecided.reason, "1 check undecided on unknown values");
+        assert_eq!(readiness.undecided, 1);
+    }
+
+    #[test]
+    fn a_parent_is_ticked_only_when_every_sub_item_is() {
+        let leaf = |status| Item {
+            key: String::new(),
+            text: String::new(),
+            class: "K".into(),
+            line: 1,
+            status,
+            reason: String::new(),
+            findings: Vec::new(),
+            accepted: Vec::new(),
+            rules: Vec::new(),
+            unchecked: Vec::new(),
+            children: Vec::new(),
+        };
+        let derived = |statuses: &[Status]| {
+            let mut parent = leaf(Status::NotChecked);
+            derive(&mut parent, statuses.iter().map(|&s| leaf(s)).collect());
+            (parent.status, parent.reason)
+        };
+        use Status::*;
+        assert_eq!(derived(&[Passed, Passed]).0, Passed);
+        assert_eq!(
+            derived(&[Passed, Manual]),
+            (Partial, "1 of 2 sub-items passed".into())
+        );
+        assert_eq!(
+            derived(&[Passed, Failing, Manual]),
+            (Failing, "1 of 3 sub-items failing".into())
+        );
+        assert_eq!(derived(&[Manual, Manual]).0, Manual);
+        assert_eq!(derived(&[Manual, NotApplicable]).0, NotApplicable);
+        assert_eq!(derived(&[NotChecked, NotApplicable]).0, NotChecked);
+        // The parent's own rules count as one more sub-item.
+        let mut parent = leaf(Failing);
+        parent.rules.push(Evidence {
+            rule: rule("TST1", Format::Kubernetes, &[]),
+            enabled: true,
+            examined: 1,
+            undecided: 0,
+        });
+        derive(&mut parent, vec![leaf(Passed)]);
+        assert_eq!((parent.status, parent.reason.as_str()), (Failing, ""));
     }
 
     #[test]
