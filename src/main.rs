@@ -22,6 +22,7 @@ Examples:
   airworthy check k8s/ --format sarif --output airworthy.sarif
   airworthy check --select K8S101,security --min-severity warning deploy/
   helm template ./chart | airworthy check - --stdin-filename chart.yaml
+  airworthy report deploy/ --format html --output readiness.html
   airworthy explain K8S101                what a rule checks and how to fix it";
 
 #[derive(Parser)]
@@ -36,8 +37,7 @@ enum Command {
     /// Check files and directories (default: `.`); `-` reads standard input
     #[command(after_help = EXAMPLES)]
     Check(Box<CheckArgs>),
-    /// The readiness checklists, every item with its status: passed, failing
-    /// (with its findings), partially checked, not applicable, not checked, manual
+    /// The readiness checklists with each item's status, as Markdown, HTML or JSON
     Report(Box<ReportArgs>),
     /// List the rules
     Rules {

@@ -140,7 +140,7 @@ fn ring(percent: Option<usize>) -> String {
 fn filters(html: &mut String, counts: &Counts) {
     html.push_str(
         "<nav class=\"filters\" aria-label=\"Filters\">\n<fieldset>\n\
-         <legend>Show items that are</legend>\n",
+         <legend>Show</legend>\n",
     );
     for status in Status::ALL {
         let _ = writeln!(
