@@ -142,12 +142,7 @@ fn readiness(dir: &Path, min_severity: Severity) -> Readiness {
 
 fn item<'r>(readiness: &'r Readiness, key: &str) -> &'r Item {
     readiness
-        .checklists
-        .iter()
-        .flat_map(|c| &c.sections)
-        .flat_map(|s| &s.items)
-        .flat_map(Item::walk)
-        .find(|i| i.key == key)
+        .item(key)
         .unwrap_or_else(|| panic!("no item {key}"))
 }
 
@@ -161,30 +156,20 @@ fn every_status_on_a_small_tree() {
     let dir = tree(&[("app.yaml", DEPLOYMENT)]);
     let report = readiness(dir.path(), Severity::Note);
     use Status::*;
-    assert_eq!(
-        status(&report, "R-kubernetes-cluster-5"),
-        (Passed, "".into())
-    );
-    assert_eq!(
-        status(&report, "R-kubernetes-cluster-3"),
-        (Partial, "the rest is for people".into())
-    );
-    assert_eq!(
-        status(&report, "R-kubernetes-cluster-7"),
-        (Failing, "".into())
-    );
-    assert_eq!(
-        status(&report, "R-kubernetes-cluster-8"),
-        (NotApplicable, "nothing in the input it is about".into())
-    );
-    assert_eq!(
-        status(&report, "R-kubernetes-cluster-1"),
-        (Manual, "".into())
-    );
-    assert_eq!(
-        status(&report, "R-kubernetes-cluster-4"),
-        (NotChecked, "no rule yet".into())
-    );
+    for (key, expected, reason) in [
+        ("R-kubernetes-cluster-5", Passed, ""),
+        ("R-kubernetes-cluster-3", Partial, "the rest is for people"),
+        ("R-kubernetes-cluster-7", Failing, ""),
+        (
+            "R-kubernetes-cluster-8",
+            NotApplicable,
+            "nothing in the input it is about",
+        ),
+        ("R-kubernetes-cluster-1", Manual, ""),
+        ("R-kubernetes-cluster-4", NotChecked, "no rule yet"),
+    ] {
+        assert_eq!(status(&report, key), (expected, reason.into()), "{key}");
+    }
 
     // The failing item lists its finding where it is.
     let failing = item(&report, "R-kubernetes-cluster-7");
@@ -463,31 +448,18 @@ fn report_exits_zero_unless_asked_to_fail() {
 #[test]
 fn the_html_report_links_files_from_where_it_is_written() {
     let dir = tree(&[("k8s/app.yaml", DEPLOYMENT)]);
-    let (code, _) = airworthy(
-        dir.path(),
-        &[
-            "report",
-            "k8s",
-            "--format",
-            "html",
-            "-o",
-            "out/site/readiness.html",
-        ],
-    );
+    let args = [
+        "report",
+        "k8s",
+        "--format",
+        "html",
+        "-o",
+        "out/site/readiness.html",
+    ];
     // The directory the page goes to must exist.
-    assert_eq!(code, 2);
+    assert_eq!(airworthy(dir.path(), &args).0, 2);
     std::fs::create_dir_all(dir.path().join("out/site")).unwrap();
-    let (code, _) = airworthy(
-        dir.path(),
-        &[
-            "report",
-            "k8s",
-            "--format",
-            "html",
-            "-o",
-            "out/site/readiness.html",
-        ],
-    );
+    let (code, _) = airworthy(dir.path(), &args);
     assert_eq!(code, 0);
     let html = std::fs::read_to_string(dir.path().join("out/site/readiness.html")).unwrap();
     assert!(html.contains("href=\"../../k8s/app.yaml#L"), "{html}");

@@ -75,30 +75,11 @@ const DEFINITION: &str = "The score is (passed + partially checked) ÷ (passed +
 
 fn header(html: &mut String, readiness: &Readiness) {
     let counts = &readiness.counts;
-    let formats: Vec<&str> = readiness.formats.iter().map(|f| f.name()).collect();
-    let formats = if formats.is_empty() {
-        String::new()
-    } else {
-        format!(": {}", formats.join(", "))
-    };
     let _ = write!(
         html,
-        "<header>\n<h1>Readiness report</h1>\n<p class=\"input\">airworthy {} read {} {} \
-         ({} {}{formats}).",
-        env!("CARGO_PKG_VERSION"),
-        readiness.files,
-        plural(readiness.files, "file", "files"),
-        readiness.objects,
-        plural(readiness.objects, "object", "objects"),
+        "<header>\n<h1>Readiness report</h1>\n<p class=\"input\">{}",
+        inline(&readiness.input())
     );
-    if readiness.undecided > 0 {
-        let n = readiness.undecided;
-        let _ = write!(
-            html,
-            " {n} {} undecided on values nobody can know from the files.",
-            plural(n, "check was", "checks were")
-        );
-    }
     html.push_str("</p>\n<div class=\"overview\">\n");
     let percent = counts.percent();
     let _ = write!(
@@ -334,10 +315,6 @@ fn score(counts: &Counts) -> String {
 
 fn section_id(checklist: &str, index: usize) -> String {
     format!("{checklist}-{}", index + 1)
-}
-
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
 }
 
 fn escape(text: &str) -> String {

@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Counts, Item, Located, Readiness, Status};
+use crate::report::json::{TOOL, Tool};
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -16,12 +17,6 @@ struct Document<'a> {
     summary: Summary,
     problems: Vec<JsonFinding<'a>>,
     checklists: Vec<JsonChecklist<'a>>,
-}
-
-#[derive(Serialize)]
-struct Tool {
-    name: &'static str,
-    version: &'static str,
 }
 
 #[derive(Serialize)]
@@ -148,10 +143,7 @@ fn item(item: &Item) -> JsonItem<'_> {
 pub fn render(readiness: &Readiness, out: &mut dyn Write) -> io::Result<()> {
     let document = Document {
         version: 1,
-        tool: Tool {
-            name: "airworthy",
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        tool: TOOL,
         input: Input {
             files: readiness.files,
             objects: readiness.objects,

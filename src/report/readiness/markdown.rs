@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::{Counts, Item, Links, Located, Readiness, Status};
+use super::{Counts, Item, Links, Located, Readiness, Status, plural};
 
 pub fn render(readiness: &Readiness, links: &Links, out: &mut dyn Write) -> io::Result<()> {
     let mut text = String::from("# Readiness report\n\n");
@@ -54,27 +54,9 @@ pub fn render(readiness: &Readiness, links: &Links, out: &mut dyn Write) -> io::
     out.write_all(text.as_bytes())
 }
 
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
-}
-
 fn summary(text: &mut String, readiness: &Readiness) {
     let counts = &readiness.counts;
-    let formats: Vec<&str> = readiness.formats.iter().map(|f| f.name()).collect();
-    let _ = write!(
-        text,
-        "airworthy {} read {} {} ({} {}{}). ",
-        env!("CARGO_PKG_VERSION"),
-        readiness.files,
-        plural(readiness.files, "file", "files"),
-        readiness.objects,
-        plural(readiness.objects, "object", "objects"),
-        if formats.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", formats.join(", "))
-        },
-    );
+    let _ = write!(text, "{} ", readiness.input());
     match counts.percent() {
         Some(percent) => {
             let _ = write!(
@@ -95,14 +77,6 @@ fn summary(text: &mut String, readiness: &Readiness) {
         counts.get(Status::NotChecked),
         counts.get(Status::Manual),
     );
-    if readiness.undecided > 0 {
-        let n = readiness.undecided;
-        let _ = writeln!(
-            text,
-            "{n} {} undecided on values nobody can know from the files (`airworthy check -v` lists them).\n",
-            plural(n, "check was", "checks were")
-        );
-    }
     text.push_str(
         "`[x]` passed · ❌ failing, with its findings · 🟡 partially checked: what the \
          configuration shows passed, the rest is for people · ➖ not applicable: nothing in \

@@ -390,6 +390,48 @@ impl Readiness {
     }
 }
 
+impl Readiness {
+    /// The item with this key, sub-items included.
+    pub fn item(&self, key: &str) -> Option<&Item> {
+        self.checklists
+            .iter()
+            .flat_map(|c| &c.sections)
+            .flat_map(|s| &s.items)
+            .flat_map(Item::walk)
+            .find(|item| item.key == key)
+    }
+
+    /// What was read: `airworthy 0.1.0 read 3 files (6 objects: kubernetes).`
+    fn input(&self) -> String {
+        let mut text = format!(
+            "airworthy {} read {} {} ({} {}",
+            env!("CARGO_PKG_VERSION"),
+            self.files,
+            plural(self.files, "file", "files"),
+            self.objects,
+            plural(self.objects, "object", "objects"),
+        );
+        if !self.formats.is_empty() {
+            let formats: Vec<&str> = self.formats.iter().map(|f| f.name()).collect();
+            text.push_str(&format!(": {}", formats.join(", ")));
+        }
+        text.push_str(").");
+        if self.undecided > 0 {
+            let n = self.undecided;
+            text.push_str(&format!(
+                " {n} {} undecided on values nobody can know from the files \
+                 (`airworthy check -v` lists them).",
+                plural(n, "check was", "checks were")
+            ));
+        }
+        text
+    }
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
 /// The `# Title` of a checklist's Markdown.
 fn title(markdown: &str) -> &str {
     markdown
@@ -684,14 +726,7 @@ mod tests {
     }
 
     fn item<'r>(readiness: &'r Readiness, key: &str) -> &'r Item {
-        readiness
-            .checklists
-            .iter()
-            .flat_map(|c| &c.sections)
-            .flat_map(|s| &s.items)
-            .flat_map(Item::walk)
-            .find(|i| i.key == key)
-            .unwrap()
+        readiness.item(key).unwrap()
     }
 
     // R-network-security-2 is class KT: Kubernetes and Terraform.
