@@ -62,8 +62,9 @@ pub fn render(readiness: &Readiness, links: &Links, out: &mut dyn Write) -> io::
     let _ = write!(
         html,
         "</main>\n<footer><p>Made by airworthy {version} from the checklists in its \
-         <code>checklists/</code>. {}</p></footer>\n<script>\n{SCRIPT}</script>\n</body>\n</html>\n",
-        DEFINITION
+         <code>checklists/</code>. Beside each item are its key and its class: K, T, N \
+         (checkable in Kubernetes, Terraform, nginx configuration), P[…] (partially), M \
+         (manual).</p></footer>\n<script>\n{SCRIPT}</script>\n</body>\n</html>\n"
     );
     out.write_all(html.as_bytes())
 }
@@ -221,8 +222,7 @@ fn entry(html: &mut String, item: &Item, links: &Links) {
         html,
         "<li class=\"item s-{name}\" id=\"{key}\" data-status=\"{name}\"{leaf}>\n\
          <p class=\"line\">{} <span class=\"text\">{}</span> <code class=\"key\">{key}</code> \
-         <span class=\"class\" title=\"checkable in: K Kubernetes, T Terraform, N nginx; \
-         P partially; M manual\">{}</span></p>\n",
+         <span class=\"class\">{}</span></p>\n",
         badge(status),
         inline(&item.text),
         escape(&item.class),
