@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::model::Format;
 use crate::source::Span;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -44,6 +45,8 @@ pub struct RuleMeta {
     pub title: String,
     pub severity: Severity,
     pub tags: Vec<String>,
+    /// The format the rule checks; `None` for the checks of every input.
+    pub format: Option<Format>,
     /// Checklist item keys (`R-…`, `D-…`) the rule gives evidence for.
     pub checklist: Vec<String>,
     /// Ids of equivalent checks in other tools, by tool.

@@ -170,6 +170,12 @@ pub struct Run {
     pub skipped: Vec<finding::Skipped>,
     /// For each rule, how many foci of reported objects it examined.
     pub examined: std::collections::BTreeMap<String, usize>,
+    /// Every rule loaded, selected or not (with the severities as written).
+    pub known: Vec<Arc<RuleMeta>>,
+    /// The formats of the reported objects.
+    pub formats: std::collections::BTreeSet<Format>,
+    /// Findings less severe than this were left out.
+    pub min_severity: Severity,
 }
 
 impl Run {
@@ -277,16 +283,19 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
     // A file evaluated in two contexts (an nginx include) finds the same
     // thing twice.
     findings.dedup_by(|a, b| key(&sources, a) == key(&sources, b));
-    let objects = objects
+    let reported: Vec<_> = objects
         .iter()
         .filter(|o| sources.get(o.span().source).role == Role::Reported)
-        .count();
+        .collect();
     Ok(Run {
+        objects: reported.len(),
+        formats: reported.iter().map(|o| o.format).collect(),
         sources,
         findings,
         rules: engine.metas(),
-        objects,
         skipped,
         examined,
+        known: engine.known().to_vec(),
+        min_severity: options.min_severity,
     })
 }

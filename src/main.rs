@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use airworthy::config::{self, Config};
 use airworthy::discover::{Context, DEFAULT_MAX_FILE_SIZE, DiscoverOptions};
 use airworthy::finding::Severity;
+use airworthy::report::readiness::{self, Links, Readiness, ReadinessFormat};
 use airworthy::report::{self, OutputFormat, Report};
 use airworthy::suppress::{self, Date, Silencers};
 use airworthy::{CheckOptions, Error, RuleOptions};
@@ -21,6 +22,7 @@ Examples:
   airworthy check k8s/ --format sarif --output airworthy.sarif
   airworthy check --select K8S101,security --min-severity warning deploy/
   helm template ./chart | airworthy check - --stdin-filename chart.yaml
+  airworthy report deploy/ --format html --output readiness.html
   airworthy explain K8S101                what a rule checks and how to fix it";
 
 #[derive(Parser)]
@@ -35,6 +37,8 @@ enum Command {
     /// Check files and directories (default: `.`); `-` reads standard input
     #[command(after_help = EXAMPLES)]
     Check(Box<CheckArgs>),
+    /// The readiness checklists with each item's status, as Markdown, HTML or JSON
+    Report(Box<ReportArgs>),
     /// List the rules
     Rules {
         /// `markdown` prints the table the README embeds
@@ -74,22 +78,11 @@ struct RuleArgs {
     config: Option<PathBuf>,
 }
 
+/// What to check and with which rules: the same for `check` and `report`.
 #[derive(Args)]
-struct CheckArgs {
+struct InputArgs {
     /// Files and directories to check; `-` reads standard input
     paths: Vec<PathBuf>,
-    /// Output format
-    #[arg(long, short, value_enum, default_value = "text")]
-    format: OutputFormat,
-    /// Write the report to this file instead of standard output
-    #[arg(long, short, value_name = "FILE")]
-    output: Option<PathBuf>,
-    /// Report only findings of at least this severity [default: note]
-    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
-    min_severity: Option<Severity>,
-    /// Exit with 1 when a finding of at least this severity remains [default: warning]
-    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
-    fail_on: Option<Severity>,
     /// Run only these rules: ids, names, tags or other tools' ids (comma-separated, repeatable)
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     select: Vec<String>,
@@ -118,6 +111,30 @@ struct CheckArgs {
     /// Report only findings that are not in this baseline file
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
+    /// Judge `until=` dates against this day instead of today (YYYY-MM-DD;
+    /// also AIRWORTHY_TODAY)
+    #[arg(long, value_name = "DATE", value_parser = parse_date, env = "AIRWORTHY_TODAY")]
+    today: Option<Date>,
+    #[command(flatten)]
+    rules: RuleArgs,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output format
+    #[arg(long, short, value_enum, default_value = "text")]
+    format: OutputFormat,
+    /// Write the report to this file instead of standard output
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Report only findings of at least this severity [default: note]
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    min_severity: Option<Severity>,
+    /// Exit with 1 when a finding of at least this severity remains [default: warning]
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    fail_on: Option<Severity>,
     /// Record the findings in this baseline file (the report is still written)
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
@@ -135,12 +152,26 @@ struct CheckArgs {
     /// Also tell, on standard error, which checks unknown values left undecided
     #[arg(long, short)]
     verbose: bool,
-    /// Judge `until=` dates against this day instead of today (YYYY-MM-DD;
-    /// also AIRWORTHY_TODAY)
-    #[arg(long, value_name = "DATE", value_parser = parse_date, env = "AIRWORTHY_TODAY")]
-    today: Option<Date>,
+}
+
+#[derive(Args)]
+struct ReportArgs {
     #[command(flatten)]
-    rules: RuleArgs,
+    input: InputArgs,
+    /// Report format
+    #[arg(long, short, value_enum, default_value = "markdown")]
+    format: ReadinessFormat,
+    /// Write the report to this file instead of standard output
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Link findings to this URL followed by the file's path and `#L<line>`
+    /// (a repository's blob URL); by default the HTML report links the files
+    /// relative to where it is written
+    #[arg(long, value_name = "URL")]
+    link_base: Option<String>,
+    /// Exit with 1 when a finding of at least this severity remains [default: never]
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    fail_on: Option<Severity>,
 }
 
 fn parse_severity(text: &str) -> Result<Severity, String> {
@@ -155,6 +186,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => check(*args),
+        Command::Report(args) => report(*args),
         Command::Rules { format, rules } => list_rules(format, rules),
         Command::Explain { rule, rules } => explain(&rule, rules),
         Command::Init { force } => init(force),
@@ -194,6 +226,7 @@ fn report_error(error: &Error) {
         exit_code: 2,
         category: "airworthy",
         link_base: None,
+        readiness: None,
     };
     let mut err = std::io::stderr().lock();
     let _ = report::render_diagnostics(&report, &mut err, color_on(&std::io::stderr()));
@@ -220,18 +253,19 @@ fn configuration(path: Option<&PathBuf>) -> Result<Config, Error> {
     }
 }
 
-fn check(args: CheckArgs) -> Result<ExitCode, Error> {
-    let config = configuration(args.rules.config.as_ref())?;
+/// Loads the rules the configuration and `input` choose, then checks what
+/// `input` names.
+fn run(input: InputArgs, config: Config, min_severity: Severity) -> Result<airworthy::Run, Error> {
     let mut dirs = config.rule_dirs.clone();
-    dirs.extend(args.rules.dirs);
+    dirs.extend(input.rules.dirs);
     // The command line chooses the rules when it names any; ignores add up.
-    let select = if args.select.is_empty() {
+    let select = if input.select.is_empty() {
         config.select.clone()
     } else {
-        args.select
+        input.select
     };
     let mut ignore = config.ignore_rules.clone();
-    ignore.extend(args.ignore);
+    ignore.extend(input.ignore);
     let rule_options = RuleOptions {
         dirs,
         select,
@@ -245,28 +279,23 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
             unmatched.join(", ")
         )));
     }
-    let baseline = args.baseline.clone().or(config.baseline.clone());
+    let baseline = input.baseline.clone().or(config.baseline.clone());
     let baseline = baseline
         .map(|path| suppress::read_baseline(&path))
         .transpose()
         .map_err(Error::Usage)?;
     let mut include = config.include.clone();
-    include.extend(args.include);
+    include.extend(input.include);
     let mut exclude = config.exclude.clone();
-    exclude.extend(args.exclude);
-    let min_severity = args
-        .min_severity
-        .or(config.min_severity)
-        .unwrap_or(Severity::Note);
-    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(Severity::Warning);
+    exclude.extend(input.exclude);
     let options = CheckOptions {
         discover: DiscoverOptions {
-            paths: args.paths,
-            stdin_filename: args.stdin_filename,
+            paths: input.paths,
+            stdin_filename: input.stdin_filename,
             include,
             exclude,
-            max_file_size: args.max_file_size,
-            context: match (args.context, args.no_context) {
+            max_file_size: input.max_file_size,
+            context: match (input.context, input.no_context) {
                 (Some(dir), _) => Context::Directory(dir),
                 (None, true) => Context::None,
                 (None, false) => Context::Automatic,
@@ -276,19 +305,31 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
         silencers: Silencers {
             config: config.ignores,
             baseline,
-            today: args.today,
+            today: input.today,
         },
     };
-    let run = airworthy::check(&engine, &options)?;
+    airworthy::check(&engine, &options)
+}
+
+fn check(args: CheckArgs) -> Result<ExitCode, Error> {
+    let config = configuration(args.input.rules.config.as_ref())?;
+    let min_severity = args
+        .min_severity
+        .or(config.min_severity)
+        .unwrap_or(Severity::Note);
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(Severity::Warning);
+    let run = run(args.input, config, min_severity)?;
     if let Some(path) = &args.write_baseline {
         write_file(path, |out| {
             suppress::write_baseline(&run.findings, &run.sources, out)
         })?;
     }
-    let failing = run
-        .findings
-        .iter()
-        .any(|f| f.suppression.is_none() && f.severity >= fail_on);
+    let failing = fails(&run, fail_on);
+    let readiness = matches!(
+        args.format,
+        OutputFormat::Checklist | OutputFormat::Markdown
+    )
+    .then(|| Readiness::new(&run));
     let report = Report {
         sources: &run.sources,
         findings: &run.findings,
@@ -299,31 +340,89 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
         exit_code: i32::from(failing),
         category: &args.sarif_category,
         link_base: args.link_base.as_deref(),
+        readiness: readiness.as_ref(),
     };
     if args.verbose {
         print_skipped(&run);
     }
-    let written = match &args.output {
-        Some(path) => write_file(path, |out| report::render(args.format, &report, out, false)),
-        None => {
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            let color = color_on(&std::io::stdout());
-            match report::render(args.format, &report, &mut out, color).and_then(|()| out.flush()) {
-                // A reader that stops early (`| head`) is no error.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-                    return Ok(ExitCode::SUCCESS);
-                }
-                other => {
-                    other.map_err(|e| Error::Usage(format!("cannot write to standard output: {e}")))
-                }
-            }
-        }
-    };
-    written?;
+    let complete = emit(args.output.as_deref(), |out, color| {
+        report::render(args.format, &report, out, color)
+    })?;
     // Freeing every parsed tree one node at a time takes longer than the
     // operating system takes to reclaim the whole process.
     std::mem::forget(run);
-    Ok(ExitCode::from(u8::from(failing)))
+    Ok(ExitCode::from(u8::from(failing && complete)))
+}
+
+/// `report`: every finding counts (no minimum severity), and the exit code
+/// is 0 unless `--fail-on` asks otherwise.
+fn report(args: ReportArgs) -> Result<ExitCode, Error> {
+    let config = configuration(args.input.rules.config.as_ref())?;
+    let run = run(args.input, config, Severity::Note)?;
+    let failing = args.fail_on.is_some_and(|severity| fails(&run, severity));
+    let readiness = Readiness::new(&run);
+    let links = Links {
+        base: args.link_base.or_else(|| match args.format {
+            // The page links each file relative to where it is written.
+            ReadinessFormat::Html => args.output.as_deref().and_then(way_back),
+            _ => None,
+        }),
+    };
+    let complete = emit(args.output.as_deref(), |out, _| {
+        readiness::render(args.format, &readiness, &links, out)
+    })?;
+    std::mem::forget(run);
+    Ok(ExitCode::from(u8::from(failing && complete)))
+}
+
+/// Whether a finding of at least this severity remains.
+fn fails(run: &airworthy::Run, severity: Severity) -> bool {
+    run.findings
+        .iter()
+        .any(|f| f.suppression.is_none() && f.severity >= severity)
+}
+
+/// The relative way from the directory a file is written to back to the
+/// working directory (`../` for `docs/report.html`), which relative paths
+/// are shown from.
+fn way_back(file: &std::path::Path) -> Option<String> {
+    let cwd = std::env::current_dir().ok()?.canonicalize().ok()?;
+    let dir = match file.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.canonicalize().ok()?,
+        _ => cwd.clone(),
+    };
+    let common = cwd
+        .components()
+        .zip(dir.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut way = "../".repeat(dir.components().count() - common);
+    for part in cwd.components().skip(common) {
+        way.push_str(&part.as_os_str().to_string_lossy());
+        way.push('/');
+    }
+    Some(way)
+}
+
+/// Writes through `render` to the file, or to standard output (in colour
+/// when it is a terminal). False when the reader of standard output stopped
+/// early (`| head`), which is no error.
+fn emit(
+    output: Option<&std::path::Path>,
+    render: impl FnOnce(&mut dyn Write, bool) -> std::io::Result<()>,
+) -> Result<bool, Error> {
+    if let Some(path) = output {
+        write_file(path, |out| render(out, false))?;
+        return Ok(true);
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let color = color_on(&std::io::stdout());
+    match render(&mut out, color).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        other => other
+            .map(|()| true)
+            .map_err(|e| Error::Usage(format!("cannot write to standard output: {e}"))),
+    }
 }
 
 /// `-v`: the checks that unknown values left undecided, one a line.

@@ -57,6 +57,7 @@ impl LoadError {
             title: "Rule and configuration files are valid".into(),
             severity: Severity::Error,
             tags: Vec::new(),
+            format: None,
             checklist: Vec::new(),
             equivalents: BTreeMap::new(),
             help:
@@ -421,6 +422,7 @@ fn problem_rules() -> BTreeMap<Problem, Arc<RuleMeta>> {
             title: title.into(),
             severity,
             tags: vec![tag.into()],
+            format: None,
             checklist: Vec::new(),
             equivalents: BTreeMap::new(),
             help: help.into(),

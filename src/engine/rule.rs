@@ -211,6 +211,7 @@ impl Rule {
                 .into_iter()
                 .map(|(s, _)| s.to_string())
                 .collect(),
+            format: Some(vocabulary.format),
             checklist: checklist.into_iter().map(|(s, _)| s.to_string()).collect(),
             equivalents,
             help: fields

@@ -17,11 +17,17 @@ struct Document<F: Serialize> {
     findings: F,
 }
 
+/// This tool, as every JSON document names it.
 #[derive(Serialize)]
-struct Tool {
+pub(super) struct Tool {
     name: &'static str,
     version: &'static str,
 }
+
+pub(super) const TOOL: Tool = Tool {
+    name: "airworthy",
+    version: env!("CARGO_PKG_VERSION"),
+};
 
 #[derive(Serialize)]
 struct Summary {
@@ -98,10 +104,7 @@ fn location(report: &Report, span: Span) -> Location {
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let document = Document {
         version: 1,
-        tool: Tool {
-            name: "airworthy",
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        tool: TOOL,
         summary: Summary {
             files: report.sources.reported(),
             objects: report.objects,

@@ -1,11 +1,12 @@
 //! A Markdown summary for pull requests and CI job summaries: the tally,
-//! findings by rule, and the findings themselves (linked to their lines
-//! when a link base is given).
+//! the readiness checklists' status, findings by rule, and the findings
+//! themselves (linked to their lines when a link base is given).
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use super::Report;
+use super::readiness::{Readiness, Status};
 use crate::finding::{Finding, Severity};
 
 /// More findings than this are counted, not listed: a job summary is read
@@ -22,6 +23,9 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         report.objects,
         if report.objects == 1 { "" } else { "s" },
     )?;
+    if let Some(readiness) = report.readiness {
+        checklists(readiness, out)?;
+    }
     let open: Vec<&Finding> = report
         .findings
         .iter()
@@ -76,6 +80,35 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "- … and {} more", open.len() - MAX_LISTED)?;
     }
     writeln!(out, "\n</details>")
+}
+
+/// The checklists' scores and status counts (`airworthy report` has the
+/// items themselves).
+fn checklists(readiness: &Readiness, out: &mut dyn Write) -> io::Result<()> {
+    write!(out, "| checklist | score |")?;
+    for status in Status::ALL {
+        write!(out, " {} |", status.label())?;
+    }
+    write!(out, "\n|---|---:|")?;
+    for _ in Status::ALL {
+        write!(out, "---:|")?;
+    }
+    writeln!(out)?;
+    for checklist in &readiness.checklists {
+        let score = checklist
+            .counts
+            .percent()
+            .map_or("—".to_string(), |p| format!("{p} %"));
+        write!(out, "| {} | {score} |", checklist.title)?;
+        for status in Status::ALL {
+            write!(out, " {} |", checklist.counts.get(status))?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(
+        out,
+        "\nThe items and their evidence: `airworthy report --format html`.\n"
+    )
 }
 
 /// Text safe inside a Markdown table cell or list item.

@@ -4,6 +4,7 @@ mod compact;
 mod github;
 mod json;
 mod markdown;
+pub mod readiness;
 mod sarif;
 mod text;
 
@@ -36,6 +37,8 @@ pub struct Report<'a> {
     /// Where links to files point (`https://github.com/o/r/blob/SHA`), for
     /// Markdown; none: paths are shown, not linked.
     pub link_base: Option<&'a str>,
+    /// Every checklist item's status, for the `checklist` format.
+    pub readiness: Option<&'a readiness::Readiness>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -52,6 +55,8 @@ pub enum OutputFormat {
     Github,
     /// a Markdown summary for pull requests and CI job summaries
     Markdown,
+    /// the readiness checklists in Markdown, their boxes ticked from the findings
+    Checklist,
 }
 
 pub fn render(
@@ -67,6 +72,15 @@ pub fn render(
         OutputFormat::Sarif => sarif::render(report, out),
         OutputFormat::Github => github::render(report, out),
         OutputFormat::Markdown => markdown::render(report, out),
+        OutputFormat::Checklist => match report.readiness {
+            Some(statuses) => readiness::render(
+                readiness::ReadinessFormat::Markdown,
+                statuses,
+                &readiness::Links::default(),
+                out,
+            ),
+            None => Err(io::Error::other("the checklist needs the items' statuses")),
+        },
     }
 }
 
