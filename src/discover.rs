@@ -422,6 +422,11 @@ fn read_reported(candidate: &Candidate, options: &DiscoverOptions) -> Option<Inp
 }
 
 fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    // Before opening: opening a FIFO waits for a writer, and a device such
+    // as /dev/zero never ends.
+    if !fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
     let file = fs::File::open(path)?;
     let metadata = file.metadata()?;
     if !metadata.is_file() {

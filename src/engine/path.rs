@@ -191,11 +191,21 @@ fn walk_keys<'a, 'k>(
                         nearest: entry.key_span,
                     };
                 }
-                None => {
-                    return Lookup::Missing {
-                        nearest: key.unwrap_or(anchor),
-                    };
-                }
+                // A map that may hold keys nobody can know (an nginx level
+                // with an include that cannot be followed) says so with an
+                // unknown `*` entry: what it lacks is unknown, not missing.
+                None => match map.get("*") {
+                    Some(open) if open.value.is_unknown() => {
+                        return Lookup::Unknown {
+                            span: open.value.span,
+                        };
+                    }
+                    _ => {
+                        return Lookup::Missing {
+                            nearest: key.unwrap_or(anchor),
+                        };
+                    }
+                },
             },
             _ => {
                 return Lookup::Missing {
