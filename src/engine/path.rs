@@ -207,6 +207,15 @@ fn walk_keys<'a, 'k>(
                     }
                 },
             },
+            // A number picks an item of a list (`args.0`).
+            Value::List(items) => match name.parse::<usize>().ok().and_then(|i| items.get(i)) {
+                Some(item) if item.value != Value::Null => node = item,
+                _ => {
+                    return Lookup::Missing {
+                        nearest: key.unwrap_or(anchor),
+                    };
+                }
+            },
             _ => {
                 return Lookup::Missing {
                     nearest: key.unwrap_or(anchor),

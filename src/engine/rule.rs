@@ -24,6 +24,7 @@ pub const PEER_TOOLS: &[&str] = &[
     "kube-score",
     "gixy",
     "tflint",
+    "cis-nginx",
 ];
 
 const RULE_KEYS: &[&str] = &[

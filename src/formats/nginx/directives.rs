@@ -103,10 +103,36 @@ pub const NOT_INHERITED: &[&str] = &[
     "variables_hash_max_size",
 ];
 
-/// Server-level directives that a location carries as facts about the
-/// server it is in (nginx does not inherit them, but a rule about TLS
-/// servers is also about their locations).
-pub const CARRIED_FROM_SERVER: &[&str] = &["listen", "server_name"];
+/// Server-level directives that a location carries although nginx does not
+/// inherit them: facts about the server it is in (where it listens, the
+/// names it serves), and the server's `return`, which nginx runs before it
+/// picks a location at all.
+pub const CARRIED_FROM_SERVER: &[&str] = &["listen", "return", "server_name"];
+
+/// Declarations that other directives refer to by name, and the directive
+/// argument that names them: they become objects of that kind, which the
+/// references (`access_log … main`, `limit_req zone=api`) lead to.
+pub const DECLARATIONS: &[(&str, Option<&str>)] = &[
+    ("limit_conn_zone", Some("zone=")),
+    ("limit_req_zone", Some("zone=")),
+    ("log_format", None),
+    ("proxy_cache_path", Some("keys_zone=")),
+];
+
+/// References to declarations: the directive, the argument (its index, or
+/// its `key=` prefix), and the kind of declaration it names.
+pub const REFERENCES: &[(&str, Reference, &str)] = &[
+    ("access_log", Reference::Index(1), "log_format"),
+    ("limit_conn", Reference::Index(0), "limit_conn_zone"),
+    ("limit_req", Reference::Prefix("zone="), "limit_req_zone"),
+    ("proxy_cache", Reference::Index(0), "proxy_cache_path"),
+];
+
+#[derive(Clone, Copy, Debug)]
+pub enum Reference {
+    Index(usize),
+    Prefix(&'static str),
+}
 
 /// The main-context directives that the `http` level inherits.
 pub const MAIN_TO_HTTP: &[&str] = &["error_log"];

@@ -34,9 +34,12 @@ pub const VOCABULARY: FormatVocabulary = FormatVocabulary {
     // `proxying`: a level that hands requests on with a `*_pass`.
     classes: &["tls", "proxying"],
     views: &[],
-    // `proxy_pass http://backend` (and the other `*_pass`) lead to the
-    // upstream `backend`.
-    relations: &["passes-to"],
+    // `passes-to`: `proxy_pass http://backend` (and the other `*_pass`)
+    // lead to the upstream `backend`; `declared-by`: `access_log … main`,
+    // `limit_req zone=api`, `limit_conn`, `proxy_cache` lead to the
+    // `log_format`, zone or cache they name; `shares-name`: a server's
+    // names lead to the servers named so.
+    relations: &["passes-to", "declared-by", "shares-name"],
     label_sets: &[],
 };
 
@@ -465,7 +468,13 @@ server {
             crate::model::Value::Number(60.0)
         );
         assert_eq!(root.classes, ["tls", "proxying"]);
-        assert_eq!(root.links.len(), 1);
+        assert_eq!(
+            root.links
+                .iter()
+                .filter(|l| l.relation == "passes-to")
+                .count(),
+            1
+        );
         // The location's own add_header replaces the inherited ones; the
         // snippet it includes is read in its context.
         let statics = find(&loaded, "location", Some("/static/"));

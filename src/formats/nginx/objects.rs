@@ -125,6 +125,7 @@ pub fn objects(context: &Context, config: &Config, out: &mut Vec<Object>) {
         if emit {
             out.push(object(context, &effective, config));
         }
+        out.extend(declarations(context, config));
         for child in context.children.iter().rev() {
             pending.push((child, effective.clone(), true));
         }
@@ -142,6 +143,15 @@ fn object(context: &Context, effective: &Effective, config: &Config) -> Object {
             value: directive_value(name, occurrences),
         })
         .collect();
+    if let (Level::Location, Some(opener)) = (level, context.opener) {
+        // The location's own match (`= /health`, `~* \.php$`), which rules
+        // look at like any directive.
+        entries.push(Entry {
+            key: "location".into(),
+            key_span: opener.name_span(),
+            value: occurrence_node(&opener, false),
+        });
+    }
     let (span, anchor) = match context.opener {
         Some(opener) => (
             opener.span(opener.statement.name.start, opener.statement.end),
@@ -187,7 +197,9 @@ fn object(context: &Context, effective: &Effective, config: &Config) -> Object {
     if PASSES.iter().any(|p| effective.get(p).is_some()) {
         classes.push("proxying");
     }
-    let links = passes(effective);
+    let mut links = passes(effective, config.namespace);
+    links.extend(references(effective, config.namespace));
+    links.extend(server_names(effective));
     Object {
         format: Format::Nginx,
         kind: level.kind().into(),
@@ -245,7 +257,7 @@ const PASSES: &[&str] = &[
 /// `proxy_pass http://backend/…` and the other `*_pass` directives lead to
 /// the upstream of that name (if there is one); a host built from
 /// variables might lead to any.
-fn passes(effective: &Effective) -> Vec<Link> {
+fn passes(effective: &Effective, namespace: &str) -> Vec<Link> {
     let mut links = Vec::new();
     for name in PASSES {
         for occurrence in effective.get(name).unwrap_or_default() {
@@ -257,7 +269,7 @@ fn passes(effective: &Effective) -> Vec<Link> {
                 Some(host) if host.contains('$') => Target::Unknown,
                 Some(host) => Target::Name {
                     kinds: vec!["upstream".into()],
-                    namespace: None,
+                    namespace: Some(namespace.into()),
                     name: host.into(),
                 },
                 None => continue,
@@ -270,6 +282,118 @@ fn passes(effective: &Effective) -> Vec<Link> {
         }
     }
     links
+}
+
+/// `access_log … FORMAT`, `limit_req zone=NAME`, `limit_conn NAME` and
+/// `proxy_cache NAME` lead to the declaration of that name.
+fn references(effective: &Effective, namespace: &str) -> Vec<Link> {
+    let mut links = Vec::new();
+    for &(directive, reference, kind) in directives::REFERENCES {
+        for occurrence in effective.get(directive).unwrap_or_default() {
+            let args = &occurrence.statement.args;
+            let found = match reference {
+                directives::Reference::Index(i) => args.get(i).map(|a| (a, &*a.value)),
+                directives::Reference::Prefix(prefix) => args
+                    .iter()
+                    .find_map(|a| Some((a, a.value.strip_prefix(prefix)?))),
+            };
+            let Some((arg, name)) = found else { continue };
+            if name == "off" {
+                continue;
+            }
+            let target = if name.contains('$') {
+                Target::Unknown
+            } else {
+                Target::Name {
+                    kinds: vec![kind.into()],
+                    namespace: Some(namespace.into()),
+                    name: name.into(),
+                }
+            };
+            links.push(Link {
+                relation: "declared-by",
+                target,
+                span: occurrence.span(arg.start, arg.end),
+            });
+        }
+    }
+    links
+}
+
+/// Each name a server answers to leads to the servers whose first name it
+/// is (the plain-HTTP and the TLS server of one site).
+fn server_names(effective: &Effective) -> Vec<Link> {
+    let mut links = Vec::new();
+    for occurrence in effective.get("server_name").unwrap_or_default() {
+        for arg in &occurrence.statement.args {
+            if arg.value.is_empty() || &*arg.value == "_" || arg.value.contains('$') {
+                continue;
+            }
+            links.push(Link {
+                relation: "shares-name",
+                target: Target::Name {
+                    kinds: vec!["server".into()],
+                    namespace: None,
+                    name: arg.value.clone(),
+                },
+                span: occurrence.span(arg.start, arg.end),
+            });
+        }
+    }
+    links
+}
+
+/// The named declarations written at a level (`log_format`, the zones of
+/// `limit_req_zone`, `limit_conn_zone`, `proxy_cache_path`) as objects whose
+/// body is `{args: […]}`.
+fn declarations(context: &Context, config: &Config) -> Vec<Object> {
+    let mut out = Vec::new();
+    for occurrence in &context.own {
+        let statement = occurrence.statement;
+        let Some(&(kind, prefix)) = directives::DECLARATIONS
+            .iter()
+            .find(|(d, _)| *d == &*statement.name.value)
+        else {
+            continue;
+        };
+        let named = match prefix {
+            None => statement.args.first().map(|a| (a, &*a.value)),
+            Some(prefix) => statement.args.iter().find_map(|a| {
+                let rest = a.value.strip_prefix(prefix)?;
+                Some((a, rest.split(':').next().unwrap_or(rest)))
+            }),
+        };
+        let Some((arg, name)) = named else { continue };
+        let span = occurrence.span(statement.name.start, statement.end);
+        let args = Node::new(Value::List(args(occurrence, kind)), occurrence.head_span());
+        let body = Node::new(
+            Value::Map(Map {
+                entries: vec![Entry {
+                    key: "args".into(),
+                    key_span: occurrence.name_span(),
+                    value: args,
+                }],
+            }),
+            span,
+        );
+        out.push(Object {
+            format: Format::Nginx,
+            kind: kind.into(),
+            api_version: None,
+            name: Some(name.into()),
+            namespace: Some(config.namespace.into()),
+            classes: Vec::new(),
+            views: Vec::new(),
+            body,
+            anchor: occurrence.span(arg.start, arg.end),
+            template: None,
+            labels: Vec::new(),
+            links: Vec::new(),
+            origins: Vec::new(),
+            trail: context.trail.clone(),
+        });
+    }
+    out
 }
 
 /// The host part of a `*_pass` address, without scheme, port and path.
