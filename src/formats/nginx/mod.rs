@@ -30,9 +30,22 @@ use tree::{Builder, Level};
 
 pub const VOCABULARY: FormatVocabulary = FormatVocabulary {
     format: Format::Nginx,
-    // `tls`: a server (or a location in one) that listens with `ssl`;
-    // `proxying`: a level that hands requests on with a `*_pass`.
-    classes: &["tls", "proxying"],
+    // Every object is of its kind's class (kinds are lower case, like the
+    // directives); `tls`: a server (or a location in one) that listens with
+    // `ssl`; `proxying`: a level that hands requests on with a `*_pass`.
+    classes: &[
+        "main",
+        "http",
+        "server",
+        "location",
+        "upstream",
+        "log_format",
+        "limit_conn_zone",
+        "limit_req_zone",
+        "proxy_cache_path",
+        "tls",
+        "proxying",
+    ],
     views: &[],
     // `passes-to`: `proxy_pass http://backend` (and the other `*_pass`)
     // lead to the upstream `backend`; `declared-by`: `access_log … main`,
@@ -467,7 +480,7 @@ server {
             root.body.get("proxy_read_timeout").unwrap().value,
             crate::model::Value::Number(60.0)
         );
-        assert_eq!(root.classes, ["tls", "proxying"]);
+        assert_eq!(root.classes, ["location", "tls", "proxying"]);
         assert_eq!(
             root.links
                 .iter()

@@ -146,10 +146,15 @@ fn object(context: &Context, effective: &Effective, config: &Config) -> Object {
     if let (Level::Location, Some(opener)) = (level, context.opener) {
         // The location's own match (`= /health`, `~* \.php$`), which rules
         // look at like any directive.
+        let mut values = args(&opener, "location");
+        let value = match values.len() {
+            1 => values.remove(0),
+            _ => Node::new(Value::List(values), opener.head_span()),
+        };
         entries.push(Entry {
             key: "location".into(),
             key_span: opener.name_span(),
-            value: occurrence_node(&opener, false),
+            value,
         });
     }
     let (span, anchor) = match context.opener {
@@ -190,7 +195,7 @@ fn object(context: &Context, effective: &Effective, config: &Config) -> Object {
         }
         _ => None,
     };
-    let mut classes = Vec::new();
+    let mut classes = vec![level.kind()];
     if matches!(level, Level::Server | Level::Location) && is_tls(effective) {
         classes.push("tls");
     }
@@ -382,7 +387,7 @@ fn declarations(context: &Context, config: &Config) -> Vec<Object> {
             api_version: None,
             name: Some(name.into()),
             namespace: Some(config.namespace.into()),
-            classes: Vec::new(),
+            classes: vec![kind],
             views: Vec::new(),
             body,
             anchor: occurrence.span(arg.start, arg.end),
