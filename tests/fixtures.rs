@@ -80,7 +80,8 @@ fn expected(fixture: &Path) -> Expectations {
     expected
 }
 
-fn actual(rule: &str, fixture: &Path) -> Expectations {
+/// The engine with `rule` alone, compiled once per fixture directory.
+fn engine(rule: &str) -> airworthy::engine::Engine {
     let (engine, unmatched) = airworthy::load_rules(&RuleOptions {
         select: vec![rule.to_string()],
         ..RuleOptions::default()
@@ -90,9 +91,13 @@ fn actual(rule: &str, fixture: &Path) -> Expectations {
         unmatched.is_empty(),
         "fixture directory {rule} names no rule"
     );
+    engine
+}
+
+fn actual(engine: &airworthy::engine::Engine, fixture: &Path) -> Expectations {
     // A fixture stands alone: nothing else in the repository is context.
     let run = airworthy::check(
-        &engine,
+        engine,
         &CheckOptions {
             discover: DiscoverOptions {
                 context: Context::None,
@@ -119,9 +124,10 @@ fn every_fixture_yields_exactly_its_expected_findings() {
     let mut checked = 0;
     for dir in fixture_dirs() {
         let rule = dir.file_name().unwrap().to_string_lossy().to_string();
+        let engine = engine(&rule);
         for file in fixtures(&dir) {
             let expected = expected(&file);
-            let actual = actual(&rule, &file);
+            let actual = actual(&engine, &file);
             let name = file.file_name().unwrap().to_string_lossy();
             if name.starts_with("pass-") && !expected.is_empty() {
                 failures.push(format!(
