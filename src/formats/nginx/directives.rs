@@ -11,6 +11,7 @@ pub const ARRAYS: &[&str] = &[
     "allow",
     "deny",
     "env",
+    "error_log",
     "error_page",
     "fastcgi_hide_header",
     "fastcgi_param",
