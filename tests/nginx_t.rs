@@ -28,7 +28,12 @@ fn configurations() -> Vec<(PathBuf, PathBuf)> {
         let mut fixtures: Vec<PathBuf> = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().path())
-            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("pass-"))
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("pass-")
+            })
             .collect();
         fixtures.sort();
         for fixture in fixtures {
@@ -99,13 +104,25 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn valid_fixtures_pass_nginx_t() {
     let Some(nginx) = nginx() else {
-        println!("skipped: no nginx binary on PATH (install Debian's nginx-light to run this test)");
+        println!(
+            "skipped: no nginx binary on PATH (install Debian's nginx-light to run this test)"
+        );
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
     let (cert, key) = (tmp.path().join("test.crt"), tmp.path().join("test.key"));
     let made = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=example.com"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=example.com",
+        ])
         .arg("-keyout")
         .arg(&key)
         .arg("-out")
@@ -119,7 +136,10 @@ fn valid_fixtures_pass_nginx_t() {
     let mut checked = 0;
     for (fixture, entry) in configurations() {
         let text = std::fs::read_to_string(&entry).unwrap_or_default();
-        if let Some(reason) = text.lines().find_map(|l| l.trim().strip_prefix("# nginx-t: skip")) {
+        if let Some(reason) = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("# nginx-t: skip"))
+        {
             println!("{}: not checked by nginx -t:{reason}", fixture.display());
             continue;
         }
@@ -148,7 +168,14 @@ fn valid_fixtures_pass_nginx_t() {
             ));
         }
     }
-    println!("nginx -t accepted {} of {checked} configurations", checked - failures.len());
+    println!(
+        "nginx -t accepted {} of {checked} configurations",
+        checked - failures.len()
+    );
     assert!(checked > 10, "only {checked} configurations checked");
-    assert!(failures.is_empty(), "nginx -t rejects:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "nginx -t rejects:\n{}",
+        failures.join("\n")
+    );
 }

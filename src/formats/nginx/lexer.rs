@@ -31,6 +31,8 @@ pub struct Lexer<'t> {
     pos: usize,
     pub comments: Vec<(u32, u32)>,
     pub errors: Vec<LexError>,
+    /// A string was still open at the end of the text.
+    pub unterminated: bool,
 }
 
 fn is_space(b: u8) -> bool {
@@ -44,6 +46,7 @@ impl<'t> Lexer<'t> {
             pos: 0,
             comments: Vec::new(),
             errors: Vec::new(),
+            unterminated: false,
         }
     }
 
@@ -100,6 +103,7 @@ impl<'t> Lexer<'t> {
         }
         if i >= text.len() {
             self.error(start, start + 1, "unterminated quoted string");
+            self.unterminated = true;
             self.pos = text.len();
             return Token {
                 kind: Kind::Word,

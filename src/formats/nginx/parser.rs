@@ -177,7 +177,12 @@ pub fn parse(text: &str) -> Parsed {
             }
         }
     }
-    if let Some(first) = words.first() {
+    // A string left open swallows the rest of the file: that one error
+    // explains whatever is unfinished.
+    let swallowed = lexer.unterminated;
+    if let Some(first) = words.first()
+        && !swallowed
+    {
         let last = words.last().map_or(first.end, |w| w.end);
         error(
             &mut errors,
@@ -191,12 +196,14 @@ pub fn parse(text: &str) -> Parsed {
             Body::Block { open, .. } => open,
             _ => frame.statement.name.start,
         };
-        error(
-            &mut errors,
-            open,
-            open + 1,
-            "unexpected end of file: this \"{\" is never closed".into(),
-        );
+        if !swallowed {
+            error(
+                &mut errors,
+                open,
+                open + 1,
+                "unexpected end of file: this \"{\" is never closed".into(),
+            );
+        }
         close(frame, text.len() as u32, &mut stack, &mut top);
     }
     errors.extend(lexer.errors);
