@@ -52,13 +52,17 @@ fn configurations() -> Vec<(PathBuf, PathBuf)> {
     found
 }
 
-/// Copies a fixture into `to`, certificates swapped for the test's own.
+/// Copies a fixture into `to`, certificates swapped for the test's own and
+/// includes of `/etc/nginx/…` pointed into the copy (as airworthy maps them).
 fn install(fixture: &Path, to: &Path, cert: &Path, key: &Path) -> PathBuf {
     let swap = |text: &str| -> String {
         text.lines()
             .map(|line| {
                 let trimmed = line.trim_start();
                 let directive = trimmed.split_whitespace().next().unwrap_or("");
+                if directive == "include" {
+                    return line.replace("/etc/nginx/", &format!("{}/", to.display()));
+                }
                 let file = match directive {
                     "ssl_certificate_key" => key,
                     "ssl_certificate"
