@@ -343,9 +343,11 @@ pub fn load(given: &[SourceId], loader: &dyn Loader) -> Loaded {
 
 /// The objects of an nginx configuration embedded in another file (a
 /// ConfigMap's `nginx.conf` key): `text` is the configuration, `offsets`
-/// maps its offsets into `source`. Its includes cannot be followed.
+/// maps its offsets into `source`, `name` names the configuration. Its
+/// includes cannot be followed.
 pub fn embedded(
     source: &Source,
+    name: &str,
     text: &str,
     offsets: Offsets,
     main: bool,
@@ -377,10 +379,9 @@ pub fn embedded(
     let file = files.insert(file);
     let mut builder = Builder::new(&files);
     let context = builder.build(file, level, None, level != Level::Main);
-    let namespace = source.display_path();
     let mut objects = Vec::new();
     let config = objects::Config {
-        namespace: &namespace,
+        namespace: name,
         top_level_object: true,
     };
     objects::objects(&context, &config, &mut objects);
