@@ -78,6 +78,11 @@ fn install(fixture: &Path, to: &Path, cert: &Path, key: &Path) -> PathBuf {
             .collect::<Vec<_>>()
             .join("\n")
     };
+    // The files nginx ships beside nginx.conf, which configurations include
+    // without holding a copy.
+    for stock in ["mime.types", "fastcgi_params", "fastcgi.conf"] {
+        let _ = std::fs::copy(Path::new("/etc/nginx").join(stock), to.join(stock));
+    }
     if fixture.is_file() {
         let text = std::fs::read_to_string(fixture).unwrap();
         let entry = to.join("nginx.conf");

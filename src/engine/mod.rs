@@ -180,12 +180,11 @@ impl Engine {
             .into_par_iter()
             .flat_map_iter(|index| {
                 let object = &objects[index as usize];
-                let source = sources.get(object.body.span.source);
                 self.rules
                     .iter()
                     .filter(|rule| rule.applies_to(object))
                     .flat_map(move |rule| {
-                        rule.check(relations, index, source)
+                        rule.check(relations, index, sources)
                             .into_iter()
                             .map(move |v| {
                                 let identity = object.identity();

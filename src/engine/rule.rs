@@ -12,7 +12,7 @@ use super::schema::{Fields, Result, error, string, strings};
 use crate::finding::{RuleMeta, Severity};
 use crate::model::{Format, FormatVocabulary, Node, Object};
 use crate::relate::Relations;
-use crate::source::{Source, Span};
+use crate::source::{Sources, Span};
 
 /// Tools whose equivalent check ids a rule may list.
 pub const PEER_TOOLS: &[&str] = &[
@@ -241,7 +241,9 @@ impl Rule {
     }
 
     /// Every focus of the object at `index` that fails the rule.
-    pub fn check(&self, relations: &Relations, index: u32, source: &Source) -> Vec<Violation> {
+    /// `sources` gives the text of the offending value, which may be in
+    /// another file than the object (an inherited nginx directive).
+    pub fn check(&self, relations: &Relations, index: u32, sources: &Sources) -> Vec<Violation> {
         let object = relations.object(index);
         let whole = Focus::object(relations, index);
         let mut violations = Vec::new();
@@ -255,7 +257,9 @@ impl Rule {
             for outcome in self.require.failures(&focus) {
                 violations.push(Violation {
                     span: outcome.span,
-                    message: self.message.render(&focus, source.slice(outcome.span)),
+                    message: self
+                        .message
+                        .render(&focus, sources.get(outcome.span.source).slice(outcome.span)),
                     related: outcome.related,
                 });
             }
@@ -345,15 +349,26 @@ impl Template {
                 Part::Text(text) => out.push_str(text),
                 Part::Value => out.push_str(value.trim()),
                 Part::Path(path) => match path.lookup(focus) {
-                    Lookup::Found { node, .. } => {
-                        out.push_str(&node.scalar_text().unwrap_or_else(|| "…".into()))
-                    }
+                    Lookup::Found { node, .. } => out.push_str(&quoted(node)),
                     Lookup::Missing { .. } | Lookup::Unknown { .. } => out.push('?'),
                 },
             }
         }
         out
     }
+}
+
+/// A value as a message quotes it: a scalar's text, a list of scalars
+/// joined by spaces (an nginx directive's arguments), else `…`.
+fn quoted(node: &Node) -> String {
+    if let Some(text) = node.scalar_text() {
+        return text;
+    }
+    let words: Option<Vec<String>> = node
+        .as_list()
+        .map(|items| items.iter().map(Node::scalar_text).collect())
+        .unwrap_or_default();
+    words.map_or_else(|| "…".into(), |words| words.join(" "))
 }
 
 #[cfg(test)]
