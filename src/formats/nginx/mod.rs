@@ -612,3 +612,72 @@ server {
         assert!(!detect(Path::new("broken.conf"), "server {\n"));
     }
 }
+
+#[cfg(test)]
+mod hostile {
+    use super::*;
+
+    /// Cuts every fixture at many places and shuffles in stray quotes and
+    /// braces: the parser and the object builder never panic.
+    #[test]
+    fn no_input_panics() {
+        let mut texts = vec![
+            "a \\é".to_string(),
+            "\"é\\".to_string(),
+            "x 'a\\".to_string(),
+            "content_by_lua_block { [==[ ".to_string(),
+            "if ( { } ) {".to_string(),
+            "}}}{{{;;;".to_string(),
+            "é{é}é;\u{0}".to_string(),
+        ];
+        for entry in std::fs::read_dir("fixtures/nginx/AW001").unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                texts.push(std::fs::read_to_string(path).unwrap());
+            }
+        }
+        for text in texts {
+            let mut cuts: Vec<usize> = (0..=text.len()).step_by(3).collect();
+            cuts.push(text.len());
+            for cut in cuts {
+                if !text.is_char_boundary(cut) {
+                    continue;
+                }
+                let piece = &text[..cut];
+                let source = Source::new(SourceId(0), "x/nginx.conf".into(), piece.into());
+                for main in [true, false] {
+                    let _ = embedded(&source, "x", piece, Offsets::Same, main);
+                }
+            }
+        }
+    }
+
+    /// An include of a FIFO or a device is refused, not waited on.
+    #[test]
+    fn includes_of_fifos_and_devices_do_not_hang() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo.conf");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            println!("skipped: mkfifo is not available");
+            return;
+        }
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.conf")).unwrap();
+        let conf = dir.path().join("nginx.conf");
+        let text = "events {}\nhttp { include fifo.conf; include zero.conf; }\n";
+        std::fs::write(&conf, text).unwrap();
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let sources = Sources::default();
+            let id = sources.push(conf, text.to_string());
+            let loader = crate::discover::FileLoader::new(&sources, 1 << 20);
+            let loaded = load(&[id], &loader);
+            let _ = done.send(loaded.diagnostics.len());
+        });
+        let reported = finished
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("loading finished");
+        assert_eq!(reported, 2, "both includes are reported as unreadable");
+    }
+}
