@@ -79,10 +79,19 @@ const SIGNS: &[&str] = &[
     "listen ",
 ];
 
-/// Whether a file is nginx configuration by its name alone.
+/// Whether a file is nginx configuration by its name alone: `nginx.conf`,
+/// `*.nginx`, `*.conf` under a folder of [`CONFIG_DIRS`], any file right
+/// in `sites-enabled` or `sites-available`.
 pub fn has_nginx_name(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     if name == "nginx.conf" || name.ends_with(".nginx") {
+        return true;
+    }
+    // Debian's `sites-enabled/default`: no extension.
+    let parent = path.parent().and_then(Path::file_name);
+    if path.extension().is_none()
+        && parent.is_some_and(|d| d == "sites-enabled" || d == "sites-available")
+    {
         return true;
     }
     name.ends_with(".conf")
@@ -601,6 +610,7 @@ server {
         assert!(detect(Path::new("deploy/nginx.conf"), ""));
         assert!(detect(Path::new("deploy/nginx/conf.d/x.conf"), ""));
         assert!(detect(Path::new("etc/sites-enabled/x.conf"), ""));
+        assert!(detect(Path::new("etc/sites-available/default"), ""));
         assert!(detect(
             Path::new("gateway.conf"),
             "http {\n  server { listen 80; }\n}\n"
