@@ -522,6 +522,26 @@ server {
     }
 
     #[test]
+    fn add_header_inherit_merge_keeps_the_parents_headers() {
+        let (sources, loaded, _dir) = run(&[(
+            "nginx.conf",
+            "events {}\nhttp {\n add_header A a;\n server {\n  add_header_inherit merge;\n  add_header B b;\n  location / { add_header C c; }\n }\n}\n",
+        )]);
+        let names = |o: &Object| -> Vec<String> {
+            o.body
+                .get("add_header")
+                .unwrap()
+                .as_list()
+                .unwrap()
+                .iter()
+                .map(|h| text(&sources, &h.as_list().unwrap()[0]).to_string())
+                .collect()
+        };
+        assert_eq!(names(find(&loaded, "server", None)), ["A", "B"]);
+        assert_eq!(names(find(&loaded, "location", Some("/"))), ["A", "B", "C"]);
+    }
+
+    #[test]
     fn cycles_and_missing_includes_are_reported() {
         let (sources, loaded, _dir) = run(&[
             (

@@ -60,40 +60,36 @@ impl<'a> Effective<'a> {
             .filter(|(name, _)| inherits(name, level) && !writes(name))
             .cloned()
             .collect();
-        // nginx 1.29.3: `add_header_inherit merge` adds the parent's headers
-        // to the level's own instead of dropping them.
-        let merges = |own_entries: &[(&str, Vec<Occurrence>)], directive: &str| {
-            let setting = format!("{directive}_inherit");
-            own_entries
-                .iter()
-                .chain(entries.iter())
-                .find(|(n, _)| *n == setting)
-                .and_then(|(_, o)| o.last())
-                .and_then(|o| o.statement.args.first())
-                .is_some_and(|a| &*a.value == "merge")
-        };
-        let merged: Vec<bool> = ["add_header", "add_trailer"]
+        // nginx 1.29.3: `add_header_inherit merge` (own or inherited) adds
+        // the parent's headers to the level's own instead of dropping them.
+        let merging: Vec<&str> = MERGEABLE
             .iter()
-            .map(|d| merges(&written, d))
+            .copied()
+            .filter(|directive| {
+                let setting = format!("{directive}_inherit");
+                written
+                    .iter()
+                    .chain(entries.iter())
+                    .find(|(n, _)| *n == setting)
+                    .and_then(|(_, o)| o.last()?.statement.args.first())
+                    .is_some_and(|a| &*a.value == "merge")
+            })
             .collect();
         for (name, mut list) in written {
-            let index = ["add_header", "add_trailer"]
-                .iter()
-                .position(|d| *d == name);
-            if let Some(index) = index
-                && merged[index]
+            if merging.contains(&name)
                 && inherits(name, level)
                 && let Some(inherited) = parent.get(name)
             {
-                let mut all = inherited.to_vec();
-                all.append(&mut list);
-                list = all;
+                list.splice(0..0, inherited.iter().copied());
             }
             entries.push((name, list));
         }
         Effective { entries }
     }
 }
+
+/// Arrays that `NAME_inherit merge` makes add to the parent's list.
+const MERGEABLE: &[&str] = &["add_header", "add_trailer"];
 
 fn inherits(name: &str, level: Level) -> bool {
     match level {
