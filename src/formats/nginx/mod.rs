@@ -287,7 +287,7 @@ pub fn load(given: &[SourceId], loader: &dyn Loader) -> Loaded {
                 }
             });
             let context = builder.build(file, Level::Main, prefix, false);
-            configurations.push((path, context, true));
+            configurations.push((path, context));
         }
     }
     reached.extend(builder.reached.drain(..));
@@ -306,14 +306,13 @@ pub fn load(given: &[SourceId], loader: &dyn Loader) -> Loaded {
         scout.build(file, level, Some(&prefix), true);
         included.extend(scout.reached.drain(..).filter(|&s| s != file.source));
     }
-    let mut pending: Vec<_> = rest
+    // Files that only a cycle includes come last, and the first of each
+    // cycle is read as an entry.
+    let pending = rest
         .iter()
         .filter(|(_, f, _)| !included.contains(&f.source))
-        .chain(rest.iter().filter(|(_, f, _)| included.contains(&f.source)))
-        .collect();
-    pending.dedup_by_key(|(_, f, _)| f.source);
+        .chain(rest.iter().filter(|(_, f, _)| included.contains(&f.source)));
     for &(path, file, level) in pending {
-        // A file that only a cycle includes is still read, once.
         if reached.contains(&file.source) {
             continue;
         }
@@ -321,7 +320,7 @@ pub fn load(given: &[SourceId], loader: &dyn Loader) -> Loaded {
         let context = builder.build(file, level, Some(&prefix), true);
         reached.extend(builder.reached.drain(..));
         reached.insert(file.source);
-        configurations.push((path, context, true));
+        configurations.push((path, context));
     }
 
     let mut loaded = Loaded::default();
@@ -329,20 +328,11 @@ pub fn load(given: &[SourceId], loader: &dyn Loader) -> Loaded {
         .diagnostics
         .extend(files.iter().flat_map(NginxFile::diagnostics));
     loaded.diagnostics.append(&mut builder.diagnostics);
-    let namespaces: Vec<String> = configurations
-        .iter()
-        .map(|(path, _, _)| crate::source::display_path(path))
-        .collect();
     let objects: Vec<Vec<Object>> = configurations
         .par_iter()
-        .zip(namespaces.par_iter())
-        .map(|((_, context, top), namespace)| {
+        .map(|(path, context)| {
             let mut out = Vec::new();
-            let config = objects::Config {
-                namespace,
-                top_level_object: *top,
-            };
-            objects::objects(context, &config, &mut out);
+            objects::objects(context, &crate::source::display_path(path), &mut out);
             out
         })
         .collect();
@@ -389,11 +379,7 @@ pub fn embedded(
     let mut builder = Builder::new(&files);
     let context = builder.build(file, level, None, level != Level::Main);
     let mut objects = Vec::new();
-    let config = objects::Config {
-        namespace: name,
-        top_level_object: true,
-    };
-    objects::objects(&context, &config, &mut objects);
+    objects::objects(&context, name, &mut objects);
     (objects, diagnostics)
 }
 

@@ -102,33 +102,23 @@ fn inherits(name: &str, level: Level) -> bool {
     }
 }
 
-/// What the objects of one configuration share.
-pub struct Config<'s> {
-    /// The configuration's name (its entry file), the objects' namespace.
-    pub namespace: &'s str,
-    /// Whether to make an object for the top level (a `main` or `http`
-    /// context that is really there, or a snippet whose context is declared).
-    pub top_level_object: bool,
-}
-
-/// The objects of a context and everything in it.
-pub fn objects(context: &Context, config: &Config, out: &mut Vec<Object>) {
+/// The objects of a context and everything in it. `namespace` names the
+/// configuration (its entry file): references stay within it.
+pub fn objects(context: &Context, namespace: &str, out: &mut Vec<Object>) {
     // Iterative, parents first: a level's effective directives are its
     // parent's overlaid with its own.
-    let mut pending = vec![(context, Effective::default(), config.top_level_object)];
-    while let Some((context, parent, emit)) = pending.pop() {
+    let mut pending = vec![(context, Effective::default())];
+    while let Some((context, parent)) = pending.pop() {
         let effective = Effective::overlay(&parent, context.level, &context.own);
-        if emit {
-            out.push(object(context, &effective, config));
-        }
-        out.extend(declarations(context, config));
+        out.push(object(context, &effective, namespace));
+        out.extend(declarations(context, namespace));
         for child in context.children.iter().rev() {
-            pending.push((child, effective.clone(), true));
+            pending.push((child, effective.clone()));
         }
     }
 }
 
-fn object(context: &Context, effective: &Effective, config: &Config) -> Object {
+fn object(context: &Context, effective: &Effective, namespace: &str) -> Object {
     let level = context.level;
     let mut entries: Vec<Entry> = effective
         .entries
@@ -198,15 +188,15 @@ fn object(context: &Context, effective: &Effective, config: &Config) -> Object {
     if PASSES.iter().any(|p| effective.get(p).is_some()) {
         classes.push("proxying");
     }
-    let mut links = passes(effective, config.namespace);
-    links.extend(references(effective, config.namespace));
+    let mut links = passes(effective, namespace);
+    links.extend(references(effective, namespace));
     links.extend(server_names(effective));
     Object {
         format: Format::Nginx,
         kind: level.kind().into(),
         api_version: None,
         name,
-        namespace: Some(config.namespace.into()),
+        namespace: Some(namespace.into()),
         classes,
         views: Vec::new(),
         body,
@@ -347,7 +337,7 @@ fn server_names(effective: &Effective) -> Vec<Link> {
 /// The named declarations written at a level (`log_format`, the zones of
 /// `limit_req_zone`, `limit_conn_zone`, `proxy_cache_path`) as objects whose
 /// body is `{args: […]}`.
-fn declarations(context: &Context, config: &Config) -> Vec<Object> {
+fn declarations(context: &Context, namespace: &str) -> Vec<Object> {
     let mut out = Vec::new();
     for occurrence in &context.own {
         let statement = occurrence.statement;
@@ -382,7 +372,7 @@ fn declarations(context: &Context, config: &Config) -> Vec<Object> {
             kind: kind.into(),
             api_version: None,
             name: Some(name.into()),
-            namespace: Some(config.namespace.into()),
+            namespace: Some(namespace.into()),
             classes: vec![kind],
             views: Vec::new(),
             body,
