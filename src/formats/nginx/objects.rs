@@ -16,7 +16,7 @@
 
 use super::directives::{self, ARRAYS, NOT_INHERITED, SHARED_ARRAYS};
 use super::tree::{Context, Level, Occurrence};
-use crate::model::{Entry, Format, Link, Map, Node, Object, Target, Value};
+use crate::model::{Entry, Format, Link, Map, Node, Object, Provenance, Target, Value};
 use crate::source::Span;
 
 /// The directives in effect at one level: each name with its occurrences
@@ -192,6 +192,7 @@ fn object(context: &Context, effective: &Effective, namespace: &str) -> Object {
     links.extend(references(effective, namespace));
     links.extend(server_names(effective));
     Object {
+        origins: origins(effective),
         format: Format::Nginx,
         kind: level.kind().into(),
         api_version: None,
@@ -204,9 +205,35 @@ fn object(context: &Context, effective: &Effective, namespace: &str) -> Object {
         template: None,
         labels: Vec::new(),
         links,
-        origins: Vec::new(),
         trail: context.trail.clone(),
     }
+}
+
+/// For directives that an `include` brought in, that include: a finding on
+/// the directive, its arguments or the whole of it shows where its file was
+/// included.
+fn origins(effective: &Effective) -> Vec<(Span, Provenance)> {
+    let mut origins = Vec::new();
+    for occurrence in effective.entries.iter().flat_map(|(_, o)| o) {
+        let Some(include) = occurrence.included_from else {
+            continue;
+        };
+        let provenance = Provenance {
+            span: include,
+            message: "included here".into(),
+        };
+        let statement = occurrence.statement;
+        let spans = [occurrence.name_span(), occurrence.head_span()]
+            .into_iter()
+            .chain(
+                statement
+                    .args
+                    .iter()
+                    .map(|a| occurrence.span(a.start, a.end)),
+            );
+        origins.extend(spans.map(|span| (span, provenance.clone())));
+    }
+    origins
 }
 
 /// Where a finding about a level as a whole points: the location's path,
@@ -497,7 +524,11 @@ fn block_body(occurrence: &Occurrence, span: Span) -> Node {
     }
     let occurrences: Vec<Occurrence> = children
         .iter()
-        .map(|statement| Occurrence { statement, file })
+        .map(|statement| Occurrence {
+            statement,
+            file,
+            included_from: occurrence.included_from,
+        })
         .collect();
     let effective = Effective::overlay(&Effective::default(), Level::Main, &occurrences);
     let entries = effective

@@ -55,11 +55,13 @@ impl Level {
     }
 }
 
-/// A directive as written, and the file it was written in.
+/// A directive as written, the file it was written in, and the `include`
+/// that brought that file into its level, if one did.
 #[derive(Clone, Copy)]
 pub struct Occurrence<'a> {
     pub statement: &'a Statement,
     pub file: &'a NginxFile,
+    pub included_from: Option<Span>,
 }
 
 impl Occurrence<'_> {
@@ -149,7 +151,11 @@ impl<'a, 'l> Builder<'a, 'l> {
         includes: &mut Vec<Provenance>,
     ) {
         for statement in statements {
-            let occurrence = Occurrence { statement, file };
+            let occurrence = Occurrence {
+                statement,
+                file,
+                included_from: includes.last().map(|p| p.span),
+            };
             let name = &*statement.name.value;
             if name == "include" && statement.children().is_empty() {
                 self.include(occurrence, context, includes);
