@@ -51,9 +51,18 @@ pub const VOCABULARY: FormatVocabulary = FormatVocabulary {
     // lead to the upstream `backend`; `declared-by`: `access_log … main`,
     // `limit_req zone=api`, `limit_conn`, `proxy_cache` lead to the
     // `log_format`, zone or cache they name; `shares-name`: a server's
-    // names lead to the servers named so.
-    relations: &["passes-to", "declared-by", "shares-name"],
-    label_sets: &[],
+    // names lead to the servers named so; `auth-request`: `auth_request
+    // /auth` leads to the location `/auth`; `contains`: an `http` level
+    // leads to every location of its configuration.
+    relations: &[
+        "passes-to",
+        "declared-by",
+        "shares-name",
+        "auth-request",
+        "contains",
+    ],
+    // Every object carries `configuration: <entry file>`.
+    label_sets: &["configuration"],
 };
 
 /// Folders whose `.conf` files are nginx configuration by convention.

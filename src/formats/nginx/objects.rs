@@ -16,7 +16,9 @@
 
 use super::directives::{self, ARRAYS, NOT_INHERITED, SHARED_ARRAYS};
 use super::tree::{Context, Level, Occurrence};
-use crate::model::{Entry, Format, Link, Map, Node, Object, Provenance, Target, Value};
+use crate::model::{
+    Entry, Format, LabelSet, Link, Map, Node, Object, Provenance, Requirement, Target, Value,
+};
 use crate::source::Span;
 
 /// The directives in effect at one level: each name with its occurrences
@@ -191,6 +193,22 @@ fn object(context: &Context, effective: &Effective, namespace: &str) -> Object {
     let mut links = passes(effective, namespace);
     links.extend(references(effective, namespace));
     links.extend(server_names(effective));
+    links.extend(auth_requests(effective, namespace));
+    if level == Level::Http {
+        links.push(Link {
+            relation: "contains",
+            target: Target::Selector {
+                kinds: vec!["location".into()],
+                namespace: Some(namespace.into()),
+                labels: "configuration",
+                requirements: vec![Requirement::In(
+                    "configuration".into(),
+                    vec![namespace.into()],
+                )],
+            },
+            span: anchor,
+        });
+    }
     Object {
         origins: origins(effective),
         format: Format::Nginx,
@@ -203,7 +221,7 @@ fn object(context: &Context, effective: &Effective, namespace: &str) -> Object {
         body,
         anchor,
         template: None,
-        labels: Vec::new(),
+        labels: vec![configuration(namespace)],
         links,
         trail: context.trail.clone(),
     }
@@ -338,6 +356,41 @@ fn references(effective: &Effective, namespace: &str) -> Vec<Link> {
     links
 }
 
+/// The label set every object of a configuration carries, by which its
+/// `http` level finds all of its locations.
+fn configuration(namespace: &str) -> LabelSet {
+    LabelSet {
+        name: "configuration",
+        labels: vec![("configuration".into(), namespace.into())],
+    }
+}
+
+/// `auth_request /auth` leads to the location that serves `/auth`: one
+/// written `location = /auth` or `location /auth`.
+fn auth_requests(effective: &Effective, namespace: &str) -> Vec<Link> {
+    let mut links = Vec::new();
+    for occurrence in effective.get("auth_request").unwrap_or_default() {
+        let Some(uri) = occurrence.statement.args.first() else {
+            continue;
+        };
+        if &*uri.value == "off" {
+            continue;
+        }
+        for name in [format!("= {}", uri.value), uri.value.to_string()] {
+            links.push(Link {
+                relation: "auth-request",
+                target: Target::Name {
+                    kinds: vec!["location".into()],
+                    namespace: Some(namespace.into()),
+                    name: name.into(),
+                },
+                span: occurrence.span(uri.start, uri.end),
+            });
+        }
+    }
+    links
+}
+
 /// Each name a server answers to leads to the servers whose first name it
 /// is (the plain-HTTP and the TLS server of one site).
 fn server_names(effective: &Effective) -> Vec<Link> {
@@ -405,7 +458,7 @@ fn declarations(context: &Context, namespace: &str) -> Vec<Object> {
             body,
             anchor: occurrence.span(arg.start, arg.end),
             template: None,
-            labels: Vec::new(),
+            labels: vec![configuration(namespace)],
             links: Vec::new(),
             origins: Vec::new(),
             trail: context.trail.clone(),
