@@ -8,7 +8,9 @@
 //! one includes, read in the context it declares (`# airworthy:context
 //! server`) or that its top level shows (`server` blocks: `http`;
 //! `location` blocks: `server`). A file whose context cannot be told is
-//! parsed (syntax errors are reported) but makes no objects.
+//! parsed (syntax errors are reported) but makes no objects. Named
+//! declarations (`log_format`, zones, caches) are objects too, and the
+//! Kubernetes adapter hands ConfigMap values to [`embedded`].
 
 mod directives;
 mod includes;
@@ -377,7 +379,7 @@ pub fn embedded(
     let file = NginxFile::parse(source.id, text, offsets);
     let level = file
         .declared
-        .or(if main { Some(Level::Main) } else { None })
+        .or(main.then_some(Level::Main))
         .or_else(|| file.standalone_level(Path::new("embedded.conf")));
     let diagnostics: Vec<Diagnostic> = file.diagnostics().collect();
     let Some(level) = level else {
