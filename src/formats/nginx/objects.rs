@@ -192,7 +192,7 @@ fn object(context: &Context, effective: &Effective, namespace: &str) -> Object {
     }
     let mut links = passes(effective, namespace);
     links.extend(references(effective, namespace));
-    links.extend(server_names(effective));
+    links.extend(server_names(effective, namespace));
     links.extend(auth_requests(effective, namespace));
     if level == Level::Http {
         links.push(Link {
@@ -391,9 +391,10 @@ fn auth_requests(effective: &Effective, namespace: &str) -> Vec<Link> {
     links
 }
 
-/// Each name a server answers to leads to the servers whose first name it
-/// is (the plain-HTTP and the TLS server of one site).
-fn server_names(effective: &Effective) -> Vec<Link> {
+/// Each name a server answers to leads to the servers of the same
+/// configuration whose first name it is (the plain-HTTP and the TLS server
+/// of one site).
+fn server_names(effective: &Effective, namespace: &str) -> Vec<Link> {
     let mut links = Vec::new();
     for occurrence in effective.get("server_name").unwrap_or_default() {
         for arg in &occurrence.statement.args {
@@ -404,7 +405,7 @@ fn server_names(effective: &Effective) -> Vec<Link> {
                 relation: "shares-name",
                 target: Target::Name {
                     kinds: vec!["server".into()],
-                    namespace: None,
+                    namespace: Some(namespace.into()),
                     name: arg.value.clone(),
                 },
                 span: occurrence.span(arg.start, arg.end),
