@@ -190,6 +190,51 @@ pub const SIZES: &[&str] = &[
     "proxy_max_temp_file_size",
 ];
 
+/// Where common core directives may be written, as nginx checks it (`"…"
+/// directive is not allowed here`): the levels by kind. Directives not
+/// listed, and everything inside upstreams and non-level blocks (`if`,
+/// `events`), are not checked: modules add directives airworthy does not
+/// know.
+pub const CONTEXTS: &[(&str, &[&str])] = &[
+    ("alias", &["location"]),
+    ("events", &["main"]),
+    ("fastcgi_pass", &["location"]),
+    ("geo", &["http"]),
+    ("grpc_pass", &["location"]),
+    ("http", &["main"]),
+    ("internal", &["location"]),
+    ("limit_conn_zone", &["http"]),
+    ("limit_except", &["location"]),
+    ("limit_req_zone", &["http"]),
+    ("listen", &["server"]),
+    ("load_module", &["main"]),
+    ("location", &["server", "location"]),
+    ("log_format", &["http"]),
+    ("map", &["http"]),
+    ("pid", &["main"]),
+    ("proxy_cache_path", &["http"]),
+    ("proxy_pass", &["location"]),
+    ("scgi_pass", &["location"]),
+    ("server", &["http"]),
+    ("server_name", &["server"]),
+    ("split_clients", &["http"]),
+    ("upstream", &["http"]),
+    ("user", &["main"]),
+    ("uwsgi_pass", &["location"]),
+    ("worker_processes", &["main"]),
+    ("worker_rlimit_nofile", &["main"]),
+    ("worker_shutdown_timeout", &["main"]),
+];
+
+/// Whether `name` may be written at a level of `kind`, as far as
+/// [`CONTEXTS`] knows.
+pub fn allowed_in(name: &str, kind: &str) -> bool {
+    CONTEXTS
+        .iter()
+        .find(|(directive, _)| *directive == name)
+        .is_none_or(|(_, kinds)| kinds.contains(&kind))
+}
+
 pub fn is_array(name: &str) -> bool {
     ARRAYS.contains(&name)
 }
@@ -266,7 +311,8 @@ mod tests {
 
     #[test]
     fn tables_are_sorted_for_review() {
-        for table in [NOT_INHERITED, ENTRY_BLOCKS, TIMES, SIZES] {
+        let contexts: Vec<&str> = CONTEXTS.iter().map(|(d, _)| *d).collect();
+        for table in [NOT_INHERITED, ENTRY_BLOCKS, TIMES, SIZES, &contexts] {
             assert!(table.windows(2).all(|w| w[0] < w[1]), "{table:?}");
         }
     }

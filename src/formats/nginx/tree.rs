@@ -187,7 +187,19 @@ impl<'a, 'l> Builder<'a, 'l> {
                     self.collect(statement.children(), file, &mut inner, &mut nested);
                     context.children.push(inner);
                 }
-                _ => context.own.push(occurrence),
+                _ => {
+                    let kind = context.level.kind();
+                    if context.level != Level::Upstream
+                        && !super::directives::allowed_in(name, kind)
+                    {
+                        self.report(
+                            Problem::ParseError,
+                            occurrence.name_span(),
+                            format!("\"{name}\" is not allowed in a {kind} context"),
+                        );
+                    }
+                    context.own.push(occurrence);
+                }
             }
         }
     }
