@@ -14,7 +14,8 @@ use crate::source::{SourceId, Span};
 
 /// Includes nest at most this deep.
 pub const MAX_INCLUDE_DEPTH: usize = 16;
-/// One configuration reads at most this many files through includes.
+/// One configuration reads at most this many files through includes (a
+/// file included twice counts twice).
 pub const MAX_INCLUDED_FILES: usize = 10_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,6 +130,7 @@ impl<'a, 'l> Builder<'a, 'l> {
     ) -> Context<'a> {
         self.prefix = prefix.map(Path::to_path_buf);
         self.stack = vec![file.source];
+        self.loaded = 0;
         let mut context = Context {
             level,
             opener: None,
