@@ -12,7 +12,8 @@ use crate::formats::Loader;
 
 /// Files nginx ships beside `nginx.conf`: a configuration that includes
 /// them without the repository holding a copy only declares MIME types
-/// and gateway parameters there, so nothing is lost by not reading them.
+/// and gateway parameters there (or, for Debian's `modules-enabled/`, loads
+/// modules), so nothing is lost by not reading them.
 pub const STOCK_FILES: &[&str] = &[
     "fastcgi.conf",
     "fastcgi_params",
@@ -56,7 +57,11 @@ pub fn resolve(pattern: &str, prefix: Option<&Path>, loader: &dyn Loader) -> Res
                 _ => None,
             })
             .collect();
-        let found = (0..parts.len()).find_map(|skip| {
+        // A glob keeps the folder it lists (`conf.d/*.conf` never becomes
+        // `*.conf`, which would read the main file itself); a file may be
+        // found by its name alone (`/etc/nginx/mime.types`).
+        let keep = if is_glob { 2 } else { 1 };
+        let found = (0..=parts.len().saturating_sub(keep)).find_map(|skip| {
             let candidate: PathBuf = std::iter::once(prefix.as_os_str())
                 .chain(parts[skip..].iter().copied())
                 .collect();
@@ -87,10 +92,18 @@ pub fn resolve(pattern: &str, prefix: Option<&Path>, loader: &dyn Loader) -> Res
     Resolved::Files(expand(&candidate, loader))
 }
 
+/// A stock file, or Debian's `modules-enabled/*.conf`, which only loads
+/// modules (`load_module`).
 fn is_stock(path: &Path) -> bool {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| STOCK_FILES.contains(&n))
+    let in_modules = path
+        .parent()
+        .and_then(Path::file_name)
+        .is_some_and(|d| d == "modules-enabled");
+    in_modules
+        || path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| STOCK_FILES.contains(&n))
 }
 
 /// The longest leading part of a pattern without wildcards.
@@ -224,6 +237,16 @@ mod tests {
             ["b.conf"]
         );
         assert!(names(resolve("sites-enabled/*", Some(root), &loader)).is_empty());
+        // A folder that is not in the repository is not its parent.
+        std::fs::write(root.join("nginx.conf"), "").unwrap();
+        assert_eq!(
+            resolve("/etc/nginx/conf.d/extra/*.conf", Some(root), &loader),
+            Resolved::Outside
+        );
+        assert_eq!(
+            resolve("/etc/nginx/modules-enabled/*.conf", Some(root), &loader),
+            Resolved::Stock
+        );
         assert!(matches!(
             resolve("conf.d/none.conf", Some(root), &loader),
             Resolved::Missing(_)
