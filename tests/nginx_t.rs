@@ -1,7 +1,7 @@
 //! The configurations the fixtures call valid are valid to nginx itself:
 //! every `pass-*` nginx fixture and the examples' nginx trees go through
 //! `nginx -t`, when an nginx binary is installed (`.ci/run` installs
-//! Debian's). Certificates are replaced by a throwaway self-signed pair;
+//! Debian's), and airworthy finds no syntax or include problem in them. Certificates are replaced by a throwaway self-signed pair;
 //! a fixture that needs a module Debian's nginx lacks says so with a
 //! `# nginx-t: skip REASON` comment.
 
@@ -112,6 +112,36 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// The input checks (`AW001`, `AW003`) alone.
+fn input_checks() -> airworthy::engine::Engine {
+    let (engine, _) = airworthy::load_rules(&airworthy::RuleOptions {
+        select: vec!["AW001".into(), "AW003".into()],
+        ..Default::default()
+    })
+    .unwrap();
+    engine
+}
+
+/// What the input checks report for a fixture.
+fn input_problems(engine: &airworthy::engine::Engine, fixture: &Path) -> Vec<String> {
+    use airworthy::discover::{Context, DiscoverOptions};
+    let run = airworthy::check(
+        engine,
+        &airworthy::CheckOptions {
+            discover: DiscoverOptions {
+                context: Context::None,
+                ..DiscoverOptions::paths(vec![fixture.to_path_buf()])
+            },
+            min_severity: airworthy::finding::Severity::Note,
+        },
+    )
+    .unwrap();
+    run.findings
+        .iter()
+        .map(|f| format!("{} {}", f.rule.id, f.message))
+        .collect()
+}
+
 #[test]
 fn valid_fixtures_pass_nginx_t() {
     let Some(nginx) = nginx() else {
@@ -143,6 +173,7 @@ fn valid_fixtures_pass_nginx_t() {
         println!("skipped: openssl could not make a test certificate");
         return;
     }
+    let engine = input_checks();
     let mut failures = Vec::new();
     let mut checked = 0;
     for (fixture, entry) in configurations() {
@@ -176,6 +207,14 @@ fn valid_fixtures_pass_nginx_t() {
                 "{}:\n{}",
                 fixture.display(),
                 String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        // What nginx accepts, airworthy parses: no syntax, placement or
+        // include problem.
+        for problem in input_problems(&engine, &fixture) {
+            failures.push(format!(
+                "{}: airworthy reports {problem}",
+                fixture.display()
             ));
         }
     }
