@@ -113,7 +113,8 @@ fn embedded_nginx(source: &Source, root: &Node) -> (Vec<Object>, Vec<Diagnostic>
         if key != "nginx.conf" && !key.ends_with(".conf") {
             continue;
         }
-        let Some(text) = entry.value.as_str() else {
+        // A chart's template (`{{ .Values.x }}`) is nginx only once rendered.
+        let Some(text) = entry.value.as_str().filter(|t| !t.contains("{{")) else {
             continue;
         };
         let Some(lines) = scalar_lines(source, &entry.value, text) else {
@@ -429,6 +430,13 @@ mod tests {
         // `bad` has no `;`: reported where it is in the YAML.
         assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
         assert_eq!(source.slice(diagnostics[0].span), "bad");
+        let template = text.replace("server_tokens on;", "server_tokens {{ .Values.tokens }};");
+        let source = Source::new(SourceId(0), "k.yaml".into(), template);
+        let (objs, diagnostics) = parse(&source);
+        assert!(
+            diagnostics.is_empty() && objs.len() == 1,
+            "a chart template is left alone"
+        );
     }
 
     #[test]
