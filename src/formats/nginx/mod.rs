@@ -147,11 +147,22 @@ pub struct NginxFile {
     pub parsed: parser::Parsed,
     /// The context a `# airworthy:context LEVEL` comment declares.
     pub declared: Option<Level>,
+    /// Where a template's markup (`{{ … }}`, `{% … %}`) starts, in a file
+    /// that does not parse: it is nginx only once rendered, so it is
+    /// reported once as not checked and read as holding nothing known.
+    pub template: Option<u32>,
 }
 
 impl NginxFile {
     pub fn parse(source: SourceId, text: &str, offsets: Offsets) -> NginxFile {
-        let parsed = parser::parse(text);
+        let mut parsed = parser::parse(text);
+        let template = (!parsed.errors.is_empty())
+            .then(|| text.find("{{").or_else(|| text.find("{%")))
+            .flatten()
+            .map(|at| at as u32);
+        if template.is_some() {
+            parsed.statements.clear();
+        }
         let declared = parsed.comments.iter().find_map(|&(start, end)| {
             let comment = text[start as usize..end as usize]
                 .trim_start_matches('#')
@@ -164,6 +175,7 @@ impl NginxFile {
             len: text.len() as u32,
             parsed,
             declared,
+            template,
         }
     }
 
@@ -179,14 +191,25 @@ impl NginxFile {
         Span::new(self.source, map(start) as usize, map(end) as usize)
     }
 
-    fn diagnostics(&self) -> impl Iterator<Item = Diagnostic> + '_ {
-        self.parsed.errors.iter().map(|e| {
-            Diagnostic::new(
-                Problem::ParseError,
-                self.span(e.start, e.end),
-                e.message.clone(),
-            )
-        })
+    fn diagnostics(&self) -> Vec<Diagnostic> {
+        if let Some(at) = self.template {
+            return vec![Diagnostic::new(
+                Problem::InputError,
+                self.span(at, at + 2),
+                "a template (`{{ … }}` or `{% … %}`), not nginx until rendered: not checked; check the rendered configuration",
+            )];
+        }
+        self.parsed
+            .errors
+            .iter()
+            .map(|e| {
+                Diagnostic::new(
+                    Problem::ParseError,
+                    self.span(e.start, e.end),
+                    e.message.clone(),
+                )
+            })
+            .collect()
     }
 
     fn has_top_level(&self, names: &[&str]) -> bool {
@@ -338,6 +361,7 @@ pub fn load(given: &[SourceId], loader: &dyn Loader) -> Loaded {
     loaded
         .diagnostics
         .extend(files.iter().flat_map(NginxFile::diagnostics));
+
     loaded.diagnostics.append(&mut builder.diagnostics);
     let objects: Vec<Vec<Object>> = configurations
         .par_iter()
@@ -381,7 +405,7 @@ pub fn embedded(
         .declared
         .or(main.then_some(Level::Main))
         .or_else(|| file.standalone_level(Path::new("embedded.conf")));
-    let diagnostics: Vec<Diagnostic> = file.diagnostics().collect();
+    let diagnostics = file.diagnostics();
     let Some(level) = level else {
         return (Vec::new(), diagnostics);
     };
@@ -620,6 +644,30 @@ server {
         );
         // Its parents are not in the input: what it lacks is unknown.
         assert!(find(&loaded, "server", None).body.get("*").is_some());
+    }
+
+    #[test]
+    fn a_template_is_reported_once_and_holds_nothing_known() {
+        let (_sources, loaded, _dir) = run(&[
+            (
+                "nginx.conf",
+                "events {}\nhttp {\n include conf.d/*.conf;\n}\n",
+            ),
+            (
+                "conf.d/app.conf",
+                "server {\n listen {{ .Values.port }};\n}\n",
+            ),
+        ]);
+        let messages: Vec<&str> = loaded
+            .diagnostics
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert!(messages[0].starts_with("a template"));
+        assert_eq!(loaded.diagnostics[0].problem, Problem::InputError);
+        // What the template adds is unknown.
+        assert!(find(&loaded, "http", None).body.get("*").is_some());
     }
 
     #[test]

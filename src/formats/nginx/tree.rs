@@ -275,6 +275,9 @@ impl<'a, 'l> Builder<'a, 'l> {
                 context.open = true;
                 continue;
             }
+            if file.template.is_some() {
+                context.open = true;
+            }
             self.loaded += 1;
             self.reached.push(file.source);
             self.stack.push(file.source);
