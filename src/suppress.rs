@@ -187,6 +187,9 @@ pub fn apply(
         }
     }
     for (index, object) in objects.iter().enumerate() {
+        if sources.get(object.span().source).role != Role::Reported {
+            continue;
+        }
         for ignore in &object.ignores {
             written
                 .entry(ignore.span.source.0)

@@ -98,9 +98,13 @@ fn check_location(location: &Value, root: &Path, rule: &str) {
     }
 }
 
+/// Every rule's fixture directory, in every format.
 fn fixture_dirs() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir("fixtures/kubernetes")
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir("fixtures")
         .unwrap()
+        .map(|format| format.unwrap().path())
+        .filter(|format| format.is_dir())
+        .flat_map(|format| std::fs::read_dir(format).unwrap())
         .map(|e| e.unwrap().path())
         .collect();
     dirs.sort();

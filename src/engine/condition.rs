@@ -148,7 +148,8 @@ impl Comparison {
 #[derive(Debug)]
 pub enum Operand {
     Number(f64),
-    Paths(Vec<Path>),
+    /// Another value of the object, times a factor (`{path: …, times: 2}`).
+    Paths(Vec<Path>, f64),
 }
 
 const TYPES: &[&str] = &["null", "bool", "number", "string", "list", "map"];
@@ -684,11 +685,19 @@ fn operand(node: &Node, vocabulary: &Vocabulary) -> Result<Operand> {
             None => error(node.span, format!("`{s}` is not a number or quantity")),
         },
         Value::Map(_) => {
-            let fields = Fields::new(node, &["path"], "a comparison operand")?;
-            Ok(Operand::Paths(compile_paths(
-                fields.required("path", "a comparison operand")?,
-                vocabulary,
-            )?))
+            let fields = Fields::new(node, &["path", "times"], "a comparison operand")?;
+            let times = match fields.get("times").map(|n| &n.value) {
+                None => 1.0,
+                Some(Value::Number(n)) => *n,
+                Some(_) => {
+                    let span = fields.get("times").map_or(node.span, |n| n.span);
+                    return error(span, "`times` takes a number");
+                }
+            };
+            Ok(Operand::Paths(
+                compile_paths(fields.required("path", "a comparison operand")?, vocabulary)?,
+                times,
+            ))
         }
         _ => error(
             node.span,
@@ -784,12 +793,12 @@ impl Test {
                 for (cmp, operand) in bounds {
                     let right = match operand {
                         Operand::Number(n) => *n,
-                        Operand::Paths(paths) => match lookup_first(paths, focus) {
+                        Operand::Paths(paths, times) => match lookup_first(paths, focus) {
                             Lookup::Found { node: other, .. } if other.is_unknown() => {
                                 return Outcome::unknown(other.span);
                             }
                             Lookup::Found { node: other, .. } => match number(other) {
-                                Some(n) => n,
+                                Some(n) => n * times,
                                 None => return Outcome::moot(other.span),
                             },
                             Lookup::Unknown { span } => return Outcome::unknown(span),
@@ -979,6 +988,43 @@ mod tests {
         );
         assert_eq!(outcome.truth, Truth::False);
         assert_eq!(source.slice(outcome.span), "256Mi");
+    }
+
+    #[test]
+    fn operands_scale_and_list_items_are_reached_by_index() {
+        let (source, pod) = objects(POD);
+        let outcome = eval(
+            &pod,
+            "{path: spec.containers.0.resources.limits.memory, gte: {path: spec.containers.0.resources.requests.memory, times: 0.5}}",
+        );
+        assert_eq!(outcome.truth, Truth::True);
+        let outcome = eval(
+            &pod,
+            "{path: spec.containers.0.resources.limits.memory, gte: {path: spec.containers.0.resources.requests.memory, times: 1}}",
+        );
+        assert_eq!(outcome.truth, Truth::False);
+        assert_eq!(source.slice(outcome.span), "128Mi");
+        let missing = eval(&pod, "{path: spec.containers.1.image, present: true}");
+        assert_eq!(missing.truth, Truth::False);
+        assert_eq!(source.slice(missing.span), "containers");
+    }
+
+    #[test]
+    fn an_unknown_star_entry_makes_what_a_map_lacks_unknown() {
+        let (_, mut pod) = objects(POD);
+        if let Value::Map(map) = &mut pod[0].body.value {
+            let span = map.entries[0].key_span;
+            map.entries.push(crate::model::Entry {
+                key: "*".into(),
+                key_span: span,
+                value: Node::new(Value::Unknown("include".into()), span),
+            });
+        }
+        assert_eq!(
+            eval(&pod, "{path: status, present: true}").truth,
+            Truth::Unknown
+        );
+        assert_eq!(eval(&pod, "{path: kind, equals: Pod}").truth, Truth::True);
     }
 
     #[test]

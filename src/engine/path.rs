@@ -191,7 +191,26 @@ fn walk_keys<'a, 'k>(
                         nearest: entry.key_span,
                     };
                 }
-                None => {
+                // A map that may hold keys nobody can know (an nginx level
+                // with an include that cannot be followed) says so with an
+                // unknown `*` entry: what it lacks is unknown, not missing.
+                None => match map.get("*") {
+                    Some(open) if open.value.is_unknown() => {
+                        return Lookup::Unknown {
+                            span: open.value.span,
+                        };
+                    }
+                    _ => {
+                        return Lookup::Missing {
+                            nearest: key.unwrap_or(anchor),
+                        };
+                    }
+                },
+            },
+            // A number picks an item of a list (`args.0`).
+            Value::List(items) => match name.parse::<usize>().ok().and_then(|i| items.get(i)) {
+                Some(item) if item.value != Value::Null => node = item,
+                _ => {
                     return Lookup::Missing {
                         nearest: key.unwrap_or(anchor),
                     };

@@ -24,6 +24,7 @@ pub const PEER_TOOLS: &[&str] = &[
     "kube-score",
     "gixy",
     "tflint",
+    "cis-nginx",
 ];
 
 const RULE_KEYS: &[&str] = &[
@@ -250,6 +251,8 @@ impl Rule {
 
     /// Every focus of the object at `index` that fails the rule, and how
     /// many foci the rule examined (those its `when` did not rule out).
+    /// `sources` gives the text of the offending value, which may be in
+    /// another file than the object (an inherited nginx directive).
     pub fn check(
         &self,
         relations: &Relations,
@@ -382,15 +385,26 @@ impl Template {
                 Part::Text(text) => out.push_str(text),
                 Part::Value => out.push_str(value.trim()),
                 Part::Path(path) => match path.lookup(focus) {
-                    Lookup::Found { node, .. } => {
-                        out.push_str(&node.scalar_text().unwrap_or_else(|| "…".into()))
-                    }
+                    Lookup::Found { node, .. } => out.push_str(&quoted(node)),
                     Lookup::Missing { .. } | Lookup::Unknown { .. } => out.push('?'),
                 },
             }
         }
         out
     }
+}
+
+/// A value as a message quotes it: a scalar's text, a list of scalars
+/// joined by spaces (an nginx directive's arguments), else `…`.
+fn quoted(node: &Node) -> String {
+    if let Some(text) = node.scalar_text() {
+        return text;
+    }
+    let words: Option<Vec<String>> = node
+        .as_list()
+        .map(|items| items.iter().map(Node::scalar_text).collect())
+        .unwrap_or_default();
+    words.map_or_else(|| "…".into(), |words| words.join(" "))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use crate::formats::nginx;
 use crate::formats::yaml::{self, Document};
 use crate::model::{
     Diagnostic, Format, FormatVocabulary, Ignore, LabelSet, Link, Node, Object, Requirement,
@@ -72,6 +73,7 @@ pub fn detect(path: &Path, text: &str) -> bool {
 /// Parses a file of Kubernetes manifests into objects.
 pub fn parse(source: &Source) -> (Vec<Object>, Vec<Diagnostic>) {
     let parsed = yaml::parse(source);
+    let mut diagnostics = parsed.diagnostics;
     let mut objects = Vec::new();
     for document in parsed.documents {
         let template = helm_template(source, &document);
@@ -86,9 +88,79 @@ pub fn parse(source: &Source) -> (Vec<Object>, Vec<Diagnostic>) {
             }
             continue;
         }
+        let (nginx, problems) = embedded_nginx(source, &root);
         objects.extend(object(root, template));
+        objects.extend(nginx);
+        diagnostics.extend(problems);
     }
-    (objects, parsed.diagnostics)
+    (objects, diagnostics)
+}
+
+/// An nginx configuration kept in a ConfigMap (key `nginx.conf` or
+/// `*.conf`) is checked like a file, each token at its place in the YAML.
+/// Only values whose lines can be mapped back (plain and literal block
+/// scalars) are read; a quoted value with escapes is left alone.
+fn embedded_nginx(source: &Source, root: &Node) -> (Vec<Object>, Vec<Diagnostic>) {
+    let mut out = (Vec::new(), Vec::new());
+    if kind_of(root) != Some("ConfigMap") {
+        return out;
+    }
+    let Some(data) = root.get("data").and_then(Node::as_map) else {
+        return out;
+    };
+    for entry in &data.entries {
+        let key = &*entry.key;
+        if key != "nginx.conf" && !key.ends_with(".conf") {
+            continue;
+        }
+        // A chart's template (`{{ .Values.x }}`) is nginx only once rendered.
+        let Some(text) = entry.value.as_str().filter(|t| !t.contains("{{")) else {
+            continue;
+        };
+        let Some(lines) = scalar_lines(source, &entry.value, text) else {
+            continue;
+        };
+        let name = format!("{}:{key}", source.display_path());
+        let (objects, diagnostics) = nginx::embedded(
+            source,
+            &name,
+            text,
+            nginx::Offsets::Lines(lines),
+            key == "nginx.conf",
+        );
+        out.0.extend(objects);
+        out.1.extend(diagnostics);
+    }
+    out
+}
+
+/// For each line of a scalar's value, its offset in the value and in the
+/// file: the YAML text is the value's lines, each after the same
+/// indentation (the first at the node's start). `None` when the value is
+/// not its text line by line (quotes, escapes, folding).
+fn scalar_lines(source: &Source, node: &Node, value: &str) -> Option<Vec<(u32, u32)>> {
+    let raw = source.slice(node.span);
+    let mut lines = Vec::new();
+    let mut in_value = 0usize;
+    let mut in_raw = node.span.start as usize;
+    let mut raw_lines = raw.split('\n');
+    for (index, line) in value.split('\n').enumerate() {
+        let raw_line = raw_lines.next().unwrap_or("");
+        let indent = if index == 0 || line.is_empty() {
+            0
+        } else {
+            raw_line.len().checked_sub(line.len())?
+        };
+        let fits =
+            raw_line.get(indent..) == Some(line) && raw_line[..indent].bytes().all(|b| b == b' ');
+        if !fits && !line.is_empty() {
+            return None;
+        }
+        lines.push((in_value as u32, (in_raw + indent) as u32));
+        in_value += line.len() + 1;
+        in_raw += raw_line.len() + 1;
+    }
+    Some(lines)
 }
 
 fn kind_of(node: &Node) -> Option<&str> {
@@ -385,6 +457,27 @@ mod tests {
         assert_eq!(objs.len(), 2);
         assert_eq!(objs[1].classes, ["workload", "long-running"]);
         assert_eq!(objs[0].template.as_deref(), Some("gw/templates/all.yaml"));
+    }
+
+    #[test]
+    fn nginx_in_a_config_map_is_parsed_with_spans_in_the_yaml() {
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: gw}\ndata:\n  nginx.conf: |\n    events {}\n    http {\n      server_tokens on;\n      bad\n    }\n  note.txt: x\n";
+        let source = Source::new(SourceId(0), "k.yaml".into(), text.into());
+        let (objs, diagnostics) = parse(&source);
+        let http = objs.iter().find(|o| &*o.kind == "http").unwrap();
+        let tokens = http.body.get("server_tokens").unwrap();
+        assert_eq!(source.slice(tokens.span), "on");
+        assert_eq!(source.line_col(tokens.span.start).line, 8);
+        // `bad` has no `;`: reported where it is in the YAML.
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert_eq!(source.slice(diagnostics[0].span), "bad");
+        let template = text.replace("server_tokens on;", "server_tokens {{ .Values.tokens }};");
+        let source = Source::new(SourceId(0), "k.yaml".into(), template);
+        let (objs, diagnostics) = parse(&source);
+        assert!(
+            diagnostics.is_empty() && objs.len() == 1,
+            "a chart template is left alone"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! module; the rest of the pipeline sees only objects.
 
 pub mod kubernetes;
+pub mod nginx;
 pub mod yaml;
 
 use std::path::Path;
@@ -14,12 +15,18 @@ use crate::model::{Diagnostic, Format, FormatVocabulary, Object};
 use crate::source::{SourceId, Sources};
 
 /// What every format's adapter offers rules.
-pub const VOCABULARIES: &[FormatVocabulary] = &[kubernetes::VOCABULARY];
+pub const VOCABULARIES: &[FormatVocabulary] = &[kubernetes::VOCABULARY, nginx::VOCABULARY];
 
 /// Decides a file's format from its name and a cheap look at its content;
 /// `None` for files no format claims.
 pub fn detect(path: &Path, text: &str) -> Option<Format> {
-    kubernetes::detect(path, text).then_some(Format::Kubernetes)
+    if kubernetes::detect(path, text) {
+        Some(Format::Kubernetes)
+    } else if nginx::detect(path, text) {
+        Some(Format::Nginx)
+    } else {
+        None
+    }
 }
 
 /// Extensions of the formats' files, whether or not this one holds anything
@@ -28,6 +35,7 @@ pub fn has_known_extension(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "yaml" | "yml" | "json"))
+        || nginx::has_nginx_name(path)
 }
 
 /// Reads the files an adapter finds it needs beyond those it was given: an
@@ -76,7 +84,8 @@ pub fn load(format: Format, files: &[SourceId], loader: &dyn Loader) -> Loaded {
                 loaded.extend(file);
             }
         }
-        Format::Terraform | Format::Nginx => {}
+        Format::Nginx => loaded = nginx::load(files, loader),
+        Format::Terraform => {}
     }
     loaded
 }
