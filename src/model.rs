@@ -165,6 +165,11 @@ pub struct Link {
     pub span: Span,
 }
 
+/// The relation of a link that says an object makes another at deploy time
+/// (a certificate issuer's Secret): a reference to the made object by name
+/// finds its maker.
+pub const CREATES: &str = "creates";
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Target {
     /// Objects of one of `kinds` called `name`, in `namespace`.

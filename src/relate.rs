@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use crate::model::{Format, Link, Object, Requirement, Target};
+use crate::model::{CREATES, Format, Link, Object, Requirement, Target};
 
 /// Where a link sits: the object's index and the link's index in it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -35,6 +35,8 @@ pub struct Relations<'a> {
     by_label: HashMap<(Format, &'a str, &'a str, &'a str), Vec<u32>>,
     /// Objects by format, for selectors no label narrows down.
     by_format: HashMap<Format, Vec<u32>>,
+    /// Objects by format and kind or class.
+    by_kind: HashMap<(Format, &'a str), Vec<u32>>,
     /// Name links by format, relation and target name.
     named_links: HashMap<(Format, &'a str, &'a str), Vec<LinkId>>,
     /// Selector links by format, relation and the label pair of their first
@@ -54,6 +56,7 @@ impl<'a> Relations<'a> {
             by_name: HashMap::new(),
             by_label: HashMap::new(),
             by_format: HashMap::new(),
+            by_kind: HashMap::new(),
             named_links: HashMap::new(),
             selector_links: HashMap::new(),
             broad_links: HashMap::new(),
@@ -63,7 +66,14 @@ impl<'a> Relations<'a> {
             let index = index as u32;
             let format = object.format;
             relations.by_format.entry(format).or_default().push(index);
-            if let Some(name) = object.name.as_deref() {
+            for kind in std::iter::once(&*object.kind).chain(object.classes.iter().copied()) {
+                relations
+                    .by_kind
+                    .entry((format, kind))
+                    .or_default()
+                    .push(index);
+            }
+            for name in names(object) {
                 relations
                     .by_name
                     .entry((format, name))
@@ -121,6 +131,23 @@ impl<'a> Relations<'a> {
         &self.object(id.object).links[id.link as usize]
     }
 
+    /// The objects of the run of one of `kinds` (kinds or classes; none:
+    /// every object of the format), in input order.
+    pub fn of_kinds(&self, format: Format, kinds: &[Box<str>]) -> Vec<u32> {
+        if kinds.is_empty() {
+            return self.by_format.get(&format).cloned().unwrap_or_default();
+        }
+        let mut found: Vec<u32> = kinds
+            .iter()
+            .filter_map(|kind| self.by_kind.get(&(format, &**kind)))
+            .flatten()
+            .copied()
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
     /// The objects a link of the object at `from` leads to.
     pub fn resolve(&self, from: u32, link: &Link) -> Resolved {
         let format = self.object(from).format;
@@ -153,10 +180,10 @@ impl<'a> Relations<'a> {
         let object = self.object(to);
         let format = object.format;
         let mut found: Vec<LinkId> = Vec::new();
-        if let Some(name) = object.name.as_deref()
-            && let Some(links) = self.named_links.get(&(format, relation, name))
-        {
-            found.extend(links);
+        for name in names(object) {
+            if let Some(links) = self.named_links.get(&(format, relation, name)) {
+                found.extend(links);
+            }
         }
         for set in &object.labels {
             for (key, value) in &set.labels {
@@ -179,6 +206,22 @@ impl<'a> Relations<'a> {
     }
 }
 
+/// The names an object is found by: its own, and those of the objects it
+/// creates (a Certificate's Secret), once each.
+fn names(object: &Object) -> impl Iterator<Item = &str> {
+    let own = object.name.as_deref();
+    let created = object
+        .links
+        .iter()
+        .filter_map(move |link| match &link.target {
+            Target::Name { name, .. } if link.relation == CREATES && Some(&**name) != own => {
+                Some(&**name)
+            }
+            _ => None,
+        });
+    own.into_iter().chain(created)
+}
+
 /// The label pair of a selector's first single-valued `In` requirement: a
 /// selector can only match objects that carry it.
 fn first_equality(requirements: &[Requirement]) -> Option<(&str, &str)> {
@@ -197,9 +240,22 @@ fn leads_to(target: &Target, object: &Object) -> bool {
             namespace,
             name,
         } => {
-            object.name.as_deref() == Some(&**name)
+            let is_it = object.name.as_deref() == Some(&**name)
                 && is_of_kind(kinds, object)
-                && same_namespace(namespace.as_deref(), object.namespace.as_deref())
+                && same_namespace(namespace.as_deref(), object.namespace.as_deref());
+            is_it
+                || object.links.iter().any(|link| match &link.target {
+                    Target::Name {
+                        kinds: made,
+                        namespace: made_in,
+                        name: made_name,
+                    } if link.relation == CREATES => {
+                        made_name == name
+                            && (kinds.is_empty() || made.iter().any(|k| kinds.contains(k)))
+                            && same_namespace(namespace.as_deref(), made_in.as_deref())
+                    }
+                    _ => false,
+                })
         }
         Target::Selector {
             kinds,
