@@ -246,16 +246,21 @@ impl Rule {
         let mut violations = Vec::new();
         let mut visit = |node: &Node, anchor: Span| {
             let focus = whole.at(node, anchor);
-            if let Some(when) = &self.when
-                && when.eval(&focus).truth != super::condition::Truth::True
-            {
-                return;
+            // The other object a precondition involves (the Service that
+            // makes a container serve traffic) is evidence too.
+            let mut precondition = None;
+            if let Some(when) = &self.when {
+                let outcome = when.eval(&focus);
+                if outcome.truth != super::condition::Truth::True {
+                    return;
+                }
+                precondition = outcome.related;
             }
             for outcome in self.require.failures(&focus) {
                 violations.push(Violation {
                     span: outcome.span,
                     message: self.message.render(&focus, source.slice(outcome.span)),
-                    related: outcome.related,
+                    related: outcome.related.or(precondition),
                 });
             }
         };
