@@ -396,8 +396,13 @@ impl Condition {
 impl Condition {
     /// Every piece of evidence that the condition fails: one per offending
     /// item when it is an `all` or `none` over a list, so that each bad item
-    /// is its own finding, else at most one.
+    /// is its own finding, those of each condition of an `all-of`, else at
+    /// most one.
     pub fn failures(&self, focus: &Focus) -> Vec<Outcome> {
+        // Each condition of an `all-of` reports its own failures.
+        if let Condition::AllOf(conditions) = self {
+            return conditions.iter().flat_map(|c| c.failures(focus)).collect();
+        }
         if let Condition::Test {
             paths,
             test: test @ (Test::All(inner) | Test::None(inner)),

@@ -584,6 +584,24 @@ pub fn links(
         // A HelmRelease installs into its own namespace unless told otherwise.
         add(&at(&[], "deploys-to", &[], Names::Namespaces), own);
     }
+    if kind == "ExternalSecret"
+        && body.at(&["spec", "target", "name"]).is_none()
+        && let Some(own) = body.at(&["metadata", "name"])
+    {
+        // An ExternalSecret's Secret is named after it unless told otherwise.
+        add(&at(&[], CREATES, &[], SECRET), own);
+    }
+    if kind == "Schedule"
+        && let Some(template) = body.at(&["spec", "template"])
+        && template.get("includedNamespaces").is_none()
+    {
+        // A Velero Schedule without `includedNamespaces` backs up all.
+        links.push(Link {
+            relation: "backs-up",
+            target: all_namespaces(),
+            span: key_span(body, &["spec", "template"]).unwrap_or(template.span),
+        });
+    }
     if let Some(path) = pod_spec
         && let Some(spec) = body.at(path)
         && spec.get("serviceAccountName").is_none()
