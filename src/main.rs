@@ -18,7 +18,8 @@ Examples:
   airworthy check                         check everything below the current directory
   airworthy check k8s/ --format sarif --output airworthy.sarif
   airworthy check --select K8S101,security --min-severity warning deploy/
-  helm template ./chart | airworthy check - --stdin-filename chart.yaml
+  helm template ./chart | airworthy check - --chart ./chart
+  airworthy check ./chart --values values/dev.yaml --values values/prod.yaml
   airworthy explain K8S101                what a rule checks and how to fix it";
 
 #[derive(Parser)]
@@ -32,7 +33,7 @@ struct Cli {
 enum Command {
     /// Check files and directories (default: `.`); `-` reads standard input
     #[command(after_help = EXAMPLES)]
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the rules
     Rules {
         /// `markdown` prints the table the README embeds
@@ -104,6 +105,18 @@ struct CheckArgs {
     /// Read nothing beyond the paths given
     #[arg(long)]
     no_context: bool,
+    /// Render a chart directory given as a path once with each of these
+    /// values files (`helm template --values`), reporting what every
+    /// rendering shares once (repeatable)
+    #[arg(long = "values", value_name = "FILE")]
+    values: Vec<PathBuf>,
+    /// The chart that rendered manifests (or standard input) came from, to
+    /// find the template line of each finding
+    #[arg(long, value_name = "DIR")]
+    chart: Option<PathBuf>,
+    /// Also list, on standard error, the kinds of objects no rule looks at
+    #[arg(long, short)]
+    verbose: bool,
     #[command(flatten)]
     rules: RuleArgs,
 }
@@ -115,7 +128,7 @@ fn parse_severity(text: &str) -> Result<Severity, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
         Command::Rules { format, rules } => list_rules(format, rules),
         Command::Explain { rule, rules } => explain(&rule, rules),
     };
@@ -209,8 +222,15 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
             },
         },
         min_severity: args.min_severity,
+        helm: airworthy::HelmOptions {
+            values: args.values,
+            chart: args.chart,
+        },
     };
     let run = airworthy::check(&engine, &options)?;
+    if args.verbose {
+        report_unanalysed(&run);
+    }
     let report = Report {
         sources: &run.sources,
         findings: &run.findings,
@@ -244,6 +264,34 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
     // operating system takes to reclaim the whole process.
     std::mem::forget(run);
     Ok(ExitCode::from(u8::from(failing)))
+}
+
+/// Kinds of objects that were read but that no rule looks at, so that a
+/// CRD is never silently skipped.
+fn report_unanalysed(run: &airworthy::Run) {
+    if run.unanalysed.is_empty() {
+        return;
+    }
+    let objects: usize = run.unanalysed.iter().map(|u| u.count).sum();
+    let mut text = format!(
+        "airworthy: {objects} object{} of {} kind{} not analysed (no rule looks at them):\n",
+        if objects == 1 { "" } else { "s" },
+        run.unanalysed.len(),
+        if run.unanalysed.len() == 1 { "" } else { "s" },
+    );
+    for kind in &run.unanalysed {
+        let source = run.sources.get(kind.first.source);
+        let at = source.line_col(kind.first.start);
+        text.push_str(&format!(
+            "  {:>5} × {}, first at {}:{}:{}\n",
+            kind.count,
+            kind.kind,
+            source.display_path(),
+            at.line,
+            at.column
+        ));
+    }
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 fn list_rules(format: RulesFormat, args: RuleArgs) -> Result<ExitCode, Error> {

@@ -124,7 +124,7 @@ impl<'a> Relations<'a> {
                     object: index,
                     link: link_index as u32,
                 };
-                match &link.target {
+                match link.target.possible() {
                     Target::Name {
                         name, namespace, ..
                     } => relations.named_links.push(
@@ -148,7 +148,7 @@ impl<'a> Relations<'a> {
                             id,
                         ),
                     },
-                    Target::Unknown => relations
+                    Target::Unknown | Target::Possibly(_) => relations
                         .unknown_links
                         .entry((format, link.relation))
                         .or_default()
@@ -188,8 +188,8 @@ impl<'a> Relations<'a> {
     pub fn resolve(&self, from: u32, link: &Link) -> Resolved {
         let format = self.object(from).format;
         let mut candidates: Vec<u32> = Vec::new();
-        match &link.target {
-            Target::Unknown => return Resolved::Unknown,
+        match link.target.possible() {
+            Target::Unknown | Target::Possibly(_) => return Resolved::Unknown,
             Target::Name {
                 name, namespace, ..
             } => self
@@ -209,10 +209,21 @@ impl<'a> Relations<'a> {
                 None => candidates.extend(self.by_format.get(&format).into_iter().flatten()),
             },
         }
-        candidates.retain(|&to| to != from && leads_to(&link.target, self.object(to)));
+        candidates.retain(|&to| to != from && leads_to(link.target.possible(), self.object(to)));
         candidates.sort_unstable();
         candidates.dedup();
         Resolved::Objects(candidates)
+    }
+
+    /// Whether a link that leads to the object at `to` certainly does: not
+    /// when it only possibly does, nor when one of the two has a namespace
+    /// and the other none (the object without one may be applied anywhere).
+    pub fn certain(&self, link: &Link, to: u32) -> bool {
+        let namespace = match &link.target {
+            Target::Name { namespace, .. } | Target::Selector { namespace, .. } => namespace,
+            Target::Unknown | Target::Possibly(_) => return false,
+        };
+        namespace.as_deref() == self.object(to).namespace.as_deref()
     }
 
     /// The links of `relation` that lead to the object at `to`, in input
@@ -235,7 +246,7 @@ impl<'a> Relations<'a> {
         }
         self.broad_links
             .within((format, relation), namespace, &mut found);
-        found.retain(|&id| id.object != to && leads_to(&self.link(id).target, object));
+        found.retain(|&id| id.object != to && leads_to(self.link(id).target.possible(), object));
         found.sort_unstable();
         found.dedup();
         let unknown = self
@@ -271,10 +282,20 @@ fn first_equality(requirements: &[Requirement]) -> Option<(&str, &str)> {
     })
 }
 
+impl Target {
+    /// What a target describes, whether certainly or possibly.
+    fn possible(&self) -> &Target {
+        match self {
+            Target::Possibly(target) => target.possible(),
+            target => target,
+        }
+    }
+}
+
 /// Whether a target describes the object.
 fn leads_to(target: &Target, object: &Object) -> bool {
     match target {
-        Target::Unknown => false,
+        Target::Unknown | Target::Possibly(_) => false,
         Target::Name {
             kinds,
             namespace,

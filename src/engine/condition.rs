@@ -577,7 +577,9 @@ impl Relation {
     /// where a finding points when no link is written there.
     fn eval(&self, node: Option<&Node>, at: Span, focus: &Focus) -> Outcome {
         let relations = focus.relations;
-        let mut candidates: Vec<(u32, Span)> = Vec::new();
+        // The other objects, where to show each, and whether the link
+        // certainly leads there.
+        let mut candidates: Vec<(u32, Span, bool)> = Vec::new();
         let mut open_ended = false;
         let mut span = if self.direction == Direction::Outgoing {
             at
@@ -589,22 +591,21 @@ impl Relation {
                 for relation in &self.relations {
                     let (links, unknown) = relations.incoming(focus.index, relation);
                     open_ended |= unknown;
-                    candidates.extend(
-                        links
-                            .into_iter()
-                            .map(|id| (id.object, relations.link(id).span)),
-                    );
+                    candidates.extend(links.into_iter().map(|id| {
+                        let link = relations.link(id);
+                        (id.object, link.span, relations.certain(link, focus.index))
+                    }));
                 }
                 // An object that links here twice counts once.
                 let mut seen = std::collections::HashSet::new();
-                candidates.retain(|(other, _)| seen.insert(*other));
+                candidates.retain(|(other, ..)| seen.insert(*other));
             }
             Direction::Run => candidates.extend(
                 relations
                     .of_kinds(focus.object.format, &self.kinds)
                     .into_iter()
                     .filter(|&other| other != focus.index)
-                    .map(|other| (other, relations.object(other).anchor)),
+                    .map(|other| (other, relations.object(other).anchor, true)),
             ),
             Direction::Outgoing => {
                 let written = match &self.via {
@@ -635,11 +636,11 @@ impl Relation {
                     first.get_or_insert(link.span);
                     match relations.resolve(focus.index, link) {
                         Resolved::Unknown => open_ended = true,
-                        Resolved::Objects(objects) => candidates.extend(
-                            objects
-                                .into_iter()
-                                .map(|to| (to, relations.object(to).anchor)),
-                        ),
+                        Resolved::Objects(objects) => {
+                            candidates.extend(objects.into_iter().map(|to| {
+                                (to, relations.object(to).anchor, relations.certain(link, to))
+                            }))
+                        }
                     }
                 }
                 if let Some(link_span) = first
@@ -647,14 +648,15 @@ impl Relation {
                 {
                     span = link_span;
                 }
-                candidates.sort_unstable_by_key(|(to, _)| *to);
-                candidates.dedup_by_key(|(to, _)| *to);
+                // Certain before possible, so that one certain link wins.
+                candidates.sort_unstable_by_key(|&(to, _, certain)| (to, !certain));
+                candidates.dedup_by_key(|(to, ..)| *to);
             }
         }
         let (mut counted, mut unknown) = (0usize, 0usize);
         let mut counted_first = None;
         let mut rejected_first = None;
-        for &(other, other_span) in &candidates {
+        for &(other, other_span, certain) in &candidates {
             let object = relations.object(other);
             let is_kind = self.kinds.is_empty()
                 || self
@@ -676,11 +678,12 @@ impl Relation {
                 }
             };
             match truth {
-                Truth::True => {
+                Truth::True if certain => {
                     counted += 1;
                     counted_first.get_or_insert((other, other_span));
                 }
-                Truth::Unknown => unknown += 1,
+                // Possibly one of them: it may count, or not.
+                Truth::True | Truth::Unknown => unknown += 1,
                 Truth::False => {
                     rejected_first.get_or_insert((other, other_span));
                 }
@@ -1357,6 +1360,30 @@ spec:
             .truth,
             Truth::True
         );
+    }
+
+    #[test]
+    fn an_object_without_a_namespace_only_possibly_relates_to_one_with() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\nspec:\n  template:\n    metadata: {labels: {app: api}}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: api}\nspec: {selector: {app: api}}\n";
+        let (_, objects) = objects(text);
+        // It may select the pods, or be applied to another namespace.
+        assert_eq!(
+            eval(&objects, "{selected-by: {kind: Service}}").truth,
+            Truth::Unknown
+        );
+        assert_eq!(
+            eval(&objects, "{selected-by: {count: {lt: 1}}}").truth,
+            Truth::Unknown
+        );
+        let (_, objects) = objects_in_one_namespace(text);
+        assert_eq!(
+            eval(&objects, "{selected-by: {kind: Service}}").truth,
+            Truth::True
+        );
+    }
+
+    fn objects_in_one_namespace(text: &str) -> (Source, Vec<Object>) {
+        objects(&text.replace("{name: api}", "{name: api, namespace: shop}"))
     }
 
     #[test]

@@ -629,7 +629,8 @@ pub fn links(
             target: match (target.1, body.at(&["metadata", "namespace"])) {
                 (Some(name), _) => namespace_target(name),
                 (None, Some(_)) => Target::Unknown,
-                (None, None) => all_namespaces(),
+                // Applied wherever it is applied: any Namespace, none for sure.
+                (None, None) => Target::Possibly(Box::new(all_namespaces())),
             },
             span: target.0,
         });
@@ -1113,6 +1114,12 @@ metadata: {name: b}
             [("NetworkPolicy".into(), "Namespace/a,Namespace/b".into())]
         );
         let (_, objects) = parse(text);
+        let relations = Relations::new(&objects);
+        assert!(
+            !relations.certain(&objects[0].links[1], 1),
+            "possibly, not certainly"
+        );
+        let (_, objects) = parse(text);
         assert!(
             objects[1]
                 .links
@@ -1171,7 +1178,7 @@ spec:
                     namespace.as_deref().unwrap_or("*").to_string()
                 }
                 Target::Unknown => "?".to_string(),
-                Target::Name { .. } => unreachable!(),
+                Target::Name { .. } | Target::Possibly(_) => unreachable!(),
             })
             .collect();
         assert_eq!(peers, ["shop", "?", "edge"]);
