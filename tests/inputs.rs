@@ -80,3 +80,40 @@ fn verbose_lists_the_kinds_no_rule_looks_at() {
         .unwrap();
     assert!(quiet.stderr.is_empty());
 }
+
+/// A cross-object finding shows the other object, in text and in SARIF.
+#[test]
+fn the_other_object_is_a_related_location() {
+    let fixture = "fixtures/kubernetes/K8S451/fail-port";
+    let sarif = airworthy()
+        .args([
+            "check",
+            "--no-context",
+            "--select",
+            "K8S451",
+            "--format",
+            "sarif",
+            fixture,
+        ])
+        .output()
+        .unwrap();
+    let log: Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    let result = &log["runs"][0]["results"][0];
+    let related = &result["relatedLocations"][0];
+    assert_eq!(related["message"]["text"], "Service/shop/api is here");
+    assert_eq!(
+        related["physicalLocation"]["artifactLocation"]["uri"],
+        "fixtures/kubernetes/K8S451/fail-port/service.yaml"
+    );
+    assert_eq!(related["physicalLocation"]["region"]["startLine"], 3);
+    let text = airworthy()
+        .args(["check", "--no-context", "--select", "K8S451", fixture])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("fixtures/kubernetes/K8S451/fail-port/service.yaml:3:"),
+        "{text}"
+    );
+    assert!(text.contains("Service/shop/api is here"), "{text}");
+}
