@@ -191,7 +191,16 @@ fn walk(root: &Path, found: &mut dyn FnMut(Result<PathBuf, (PathBuf, String)>)) 
         .hidden(false)
         .follow_links(true)
         .require_git(false)
-        .filter_entry(|entry| entry.file_name() != ".git")
+        // A chart's templates are Go templates, not manifests: check the
+        // chart by rendering it (name its directory).
+        .filter_entry(|entry| {
+            entry.file_name() != ".git"
+                && !(entry.file_name() == "templates"
+                    && entry
+                        .path()
+                        .parent()
+                        .is_some_and(crate::formats::helm::is_chart))
+        })
         .build();
     for entry in walker {
         match entry {
@@ -426,7 +435,15 @@ fn read_reported(candidate: &Candidate, options: &DiscoverOptions) -> Option<Inp
             );
         }
     };
-    match formats::detect(&path, &text) {
+    // Unnamed standard input is classified as YAML (`helm template … |`,
+    // `kubectl kustomize … |`).
+    let unnamed_stdin = candidate.path.as_os_str() == "-" && options.stdin_filename.is_none();
+    let classified_as = if unnamed_stdin {
+        Path::new("stdin.yaml")
+    } else {
+        path.as_path()
+    };
+    match formats::detect(classified_as, &text) {
         Some(format) => Some(Input {
             path,
             content: Content::Text { format, text },
@@ -435,8 +452,8 @@ fn read_reported(candidate: &Candidate, options: &DiscoverOptions) -> Option<Inp
             let unnamed_stdin =
                 candidate.path.as_os_str() == "-" && options.stdin_filename.is_none();
             let message = if unnamed_stdin {
-                "standard input has no file name to tell its format by; name it with \
-                 --stdin-filename (e.g. manifest.yaml); not checked"
+                "standard input is not Kubernetes YAML; name it with --stdin-filename \
+                 (e.g. nginx.conf, main.tf) to check another format; not checked"
             } else {
                 "not a Kubernetes manifest, Terraform or nginx file; not checked"
             };

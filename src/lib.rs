@@ -5,6 +5,7 @@
 //! rules → render. Data flows one way: formats depend on the model, the
 //! engine on the model, reports on findings and sources.
 
+mod charts;
 pub mod config;
 pub mod discover;
 pub mod engine;
@@ -16,18 +17,19 @@ pub mod report;
 pub mod source;
 pub mod suppress;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use discover::{Content, DiscoverOptions, FileLoader, InputProblem};
+use discover::{Content, DiscoverOptions, FileLoader, Input, InputProblem};
 use engine::{Engine, LoadError, RuleFile};
 use finding::{Finding, RuleMeta, Severity};
-use model::{Diagnostic, Format, Problem};
+use formats::helm;
+use model::{Diagnostic, Format, Object, Problem};
 use relate::Relations;
-use source::{Role, Sources};
+use source::{Role, SourceId, Sources, Span};
 
 /// The rules shipped in the binary, from `rules/` at build time.
 const EMBEDDED_RULES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
@@ -144,6 +146,7 @@ pub struct CheckOptions {
     pub discover: DiscoverOptions,
     pub min_severity: Severity,
     pub silencers: suppress::Silencers,
+    pub helm: HelmOptions,
 }
 
 impl CheckOptions {
@@ -154,8 +157,20 @@ impl CheckOptions {
             discover: DiscoverOptions::paths(paths),
             min_severity: Severity::Note,
             silencers: suppress::Silencers::default(),
+            helm: HelmOptions::default(),
         }
     }
+}
+
+/// How Helm charts are rendered and their templates found.
+#[derive(Clone, Debug, Default)]
+pub struct HelmOptions {
+    /// A chart directory named as a path is rendered once per values file
+    /// (`--values`), or once with the chart's own values.
+    pub values: Vec<PathBuf>,
+    /// The chart that rendered files (or standard input) came from, where
+    /// their `# Source:` templates are looked for (`--chart`).
+    pub chart: Option<PathBuf>,
 }
 
 /// The result of a run: what was read and what was found.
@@ -176,6 +191,19 @@ pub struct Run {
     pub formats: std::collections::BTreeSet<Format>,
     /// Findings less severe than this were left out.
     pub min_severity: Severity,
+    /// Kinds of reported objects that no rule looks at (CRDs and other
+    /// kinds airworthy has no rules for).
+    pub unanalysed: Vec<Unanalysed>,
+}
+
+/// Objects of one kind that no rule looks at.
+#[derive(Debug)]
+pub struct Unanalysed {
+    /// `Kind (apiVersion)`.
+    pub kind: String,
+    pub count: usize,
+    /// Where the first of them is.
+    pub first: Span,
 }
 
 impl Run {
@@ -190,12 +218,28 @@ impl Run {
 
 /// Checks the inputs the options name with the engine's rules.
 pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
-    let (candidates, problems) = discover::discover(&options.discover).map_err(Error::Usage)?;
-    let mut inputs: Vec<_> = candidates
-        .par_iter()
-        .filter_map(|c| discover::read(c, &options.discover).map(|input| (input, c.role)))
-        .collect();
-    inputs.extend(problems.into_iter().map(|p| (p, Role::Reported)));
+    let (charts, paths): (Vec<PathBuf>, Vec<PathBuf>) = options
+        .discover
+        .paths
+        .iter()
+        .cloned()
+        .partition(|path| helm::is_chart(path));
+    let (renders, rendered) = charts::render(&charts, &options.helm.values)?;
+    let mut inputs: Vec<(Input, Role)> = Vec::new();
+    // Charts alone: nothing else to discover.
+    if charts.is_empty() || !paths.is_empty() {
+        let discover = DiscoverOptions {
+            paths,
+            ..options.discover.clone()
+        };
+        let (candidates, problems) = discover::discover(&discover).map_err(Error::Usage)?;
+        inputs = candidates
+            .par_iter()
+            .filter_map(|c| discover::read(c, &discover).map(|input| (input, c.role)))
+            .collect();
+        inputs.extend(problems.into_iter().map(|p| (p, Role::Reported)));
+    }
+    inputs.extend(rendered.into_iter().map(|input| (input, Role::Reported)));
     inputs.sort_by(|a, b| a.0.path.cmp(&b.0.path));
 
     let sources = Sources::default();
@@ -283,13 +327,28 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
     // A file evaluated in two contexts (an nginx include) finds the same
     // thing twice.
     findings.dedup_by(|a, b| key(&sources, a) == key(&sources, b));
-    let reported: Vec<_> = objects
+    let reported: Vec<&Object> = objects
         .iter()
         .filter(|o| sources.get(o.span().source).role == Role::Reported)
         .collect();
+    let chart_of = |id: SourceId| {
+        let path = &sources.get(id).path;
+        renders
+            .iter()
+            .find(|r| &r.path == path)
+            .map(|r| r.chart.as_path())
+            .or(options.helm.chart.as_deref())
+    };
+    let in_templates = charts::template_lines(&findings, &reported, &loader, chart_of);
+    for (finding, related) in findings.iter_mut().zip(in_templates) {
+        finding.related.extend(related);
+    }
+    let findings = charts::merge_value_sets(findings, &renders, &reported, &sources);
+    let unanalysed = unanalysed(engine, &reported);
     Ok(Run {
         objects: reported.len(),
         formats: reported.iter().map(|o| o.format).collect(),
+        unanalysed,
         sources,
         findings,
         rules: engine.metas(),
@@ -298,4 +357,24 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
         known: engine.known().to_vec(),
         min_severity: options.min_severity,
     })
+}
+
+/// Kinds of objects no rule looks at, with how many and the first of each.
+fn unanalysed(engine: &Engine, objects: &[&Object]) -> Vec<Unanalysed> {
+    let mut kinds: BTreeMap<String, Unanalysed> = BTreeMap::new();
+    for object in objects.iter().filter(|o| !engine.analyses(o)) {
+        let kind = match &object.api_version {
+            Some(version) => format!("{} ({version})", object.kind),
+            None => object.kind.to_string(),
+        };
+        kinds
+            .entry(kind.clone())
+            .and_modify(|u| u.count += 1)
+            .or_insert(Unanalysed {
+                kind,
+                count: 1,
+                first: object.anchor,
+            });
+    }
+    kinds.into_values().collect()
 }

@@ -21,7 +21,8 @@ Examples:
   airworthy check                         check everything below the current directory
   airworthy check k8s/ --format sarif --output airworthy.sarif
   airworthy check --select K8S101,security --min-severity warning deploy/
-  helm template ./chart | airworthy check - --stdin-filename chart.yaml
+  helm template ./chart | airworthy check - --chart ./chart
+  airworthy check ./chart --values values/dev.yaml --values values/prod.yaml
   airworthy report deploy/ --format html --output readiness.html
   airworthy explain K8S101                what a rule checks and how to fix it";
 
@@ -115,6 +116,15 @@ struct InputArgs {
     /// also AIRWORTHY_TODAY)
     #[arg(long, value_name = "DATE", value_parser = parse_date, env = "AIRWORTHY_TODAY")]
     today: Option<Date>,
+    /// Render a chart directory given as a path once with each of these
+    /// values files (`helm template --values`), reporting what every
+    /// rendering shares once (repeatable)
+    #[arg(long = "values", value_name = "FILE")]
+    values: Vec<PathBuf>,
+    /// The chart that rendered manifests (or standard input) came from, to
+    /// find the template line of each finding
+    #[arg(long, value_name = "DIR")]
+    chart: Option<PathBuf>,
     #[command(flatten)]
     rules: RuleArgs,
 }
@@ -149,7 +159,8 @@ struct CheckArgs {
     /// (`https://github.com/OWNER/REPO/blob/SHA`)
     #[arg(long, value_name = "URL")]
     link_base: Option<String>,
-    /// Also tell, on standard error, which checks unknown values left undecided
+    /// Also tell, on standard error, the kinds of objects no rule looks at and
+    /// the checks that unknown values left undecided
     #[arg(long, short)]
     verbose: bool,
 }
@@ -307,6 +318,10 @@ fn run(input: InputArgs, config: Config, min_severity: Severity) -> Result<airwo
             baseline,
             today: input.today,
         },
+        helm: airworthy::HelmOptions {
+            values: input.values,
+            chart: input.chart,
+        },
     };
     airworthy::check(&engine, &options)
 }
@@ -343,6 +358,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
         readiness: readiness.as_ref(),
     };
     if args.verbose {
+        report_unanalysed(&run);
         print_skipped(&run);
     }
     let complete = emit(args.output.as_deref(), |out, color| {
@@ -486,6 +502,34 @@ fn configured_rules(args: RuleArgs) -> Result<airworthy::engine::Engine, Error> 
         ..RuleOptions::default()
     })?;
     Ok(engine)
+}
+
+/// Kinds of objects that were read but that no rule looks at, so that a
+/// CRD is never silently skipped.
+fn report_unanalysed(run: &airworthy::Run) {
+    if run.unanalysed.is_empty() {
+        return;
+    }
+    let objects: usize = run.unanalysed.iter().map(|u| u.count).sum();
+    let mut text = format!(
+        "airworthy: {objects} object{} of {} kind{} not analysed (no rule looks at them):\n",
+        if objects == 1 { "" } else { "s" },
+        run.unanalysed.len(),
+        if run.unanalysed.len() == 1 { "" } else { "s" },
+    );
+    for kind in &run.unanalysed {
+        let source = run.sources.get(kind.first.source);
+        let at = source.line_col(kind.first.start);
+        text.push_str(&format!(
+            "  {:>5} × {}, first at {}:{}:{}\n",
+            kind.count,
+            kind.kind,
+            source.display_path(),
+            at.line,
+            at.column
+        ));
+    }
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 fn list_rules(format: RulesFormat, args: RuleArgs) -> Result<ExitCode, Error> {

@@ -95,6 +95,56 @@ impl Node {
     }
 }
 
+/// One step of the way into a node: a map's key, or a list's item (with its
+/// `name`, where it has one).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Step<'a> {
+    Key(&'a str),
+    Item(usize, Option<&'a str>),
+}
+
+impl Node {
+    /// The steps from this node to the node or key written at `span`.
+    pub fn path_to(&self, span: Span) -> Vec<Step<'_>> {
+        let contains = |outer: Span| {
+            outer.source == span.source && outer.start <= span.start && span.end <= outer.end
+        };
+        let mut steps = Vec::new();
+        let mut node = self;
+        'descend: while node.span != span {
+            match &node.value {
+                Value::Map(map) => {
+                    for entry in &map.entries {
+                        if entry.key_span == span {
+                            steps.push(Step::Key(&entry.key));
+                            break 'descend;
+                        }
+                        if contains(entry.value.span) {
+                            steps.push(Step::Key(&entry.key));
+                            node = &entry.value;
+                            continue 'descend;
+                        }
+                    }
+                    break;
+                }
+                Value::List(items) => {
+                    for (index, item) in items.iter().enumerate() {
+                        if contains(item.span) {
+                            let name = item.get("name").and_then(Node::as_str);
+                            steps.push(Step::Item(index, name));
+                            node = item;
+                            continue 'descend;
+                        }
+                    }
+                    break;
+                }
+                _ => break,
+            }
+        }
+        steps
+    }
+}
+
 pub fn format_number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
         format!("{}", n as i64)
@@ -165,6 +215,11 @@ pub struct Link {
     pub span: Span,
 }
 
+/// The relation of a link that says an object makes another at deploy time
+/// (a certificate issuer's Secret): a reference to the made object by name
+/// finds its maker.
+pub const CREATES: &str = "creates";
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Target {
     /// Objects of one of `kinds` called `name`, in `namespace`.
@@ -184,6 +239,10 @@ pub enum Target {
     /// The reference could not be resolved (a Helm or Terraform expression):
     /// whatever depends on it is unknown, never a finding.
     Unknown,
+    /// Might lead to what the target describes, or not (the Namespace of an
+    /// object whose namespace is not written): such objects count as
+    /// possible, never as certain.
+    Possibly(Box<Target>),
 }
 
 /// One term of a label selector.

@@ -6,10 +6,12 @@
 //!
 //! Nothing is materialised per edge: a thousand Services selecting the same
 //! labels cost an index entry each, and rules ask only as much as they need.
+//! Indexes are also kept by namespace, so that a monorepo of a thousand
+//! namespaces with the same `app: api` does not compare each with all.
 
 use std::collections::HashMap;
 
-use crate::model::{Format, Link, Object, Requirement, Target};
+use crate::model::{CREATES, Format, Link, Object, Requirement, Target};
 
 /// Where a link sits: the object's index and the link's index in it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -27,23 +29,58 @@ pub enum Resolved {
     Unknown,
 }
 
+/// Entries by key, and by key and namespace: a lookup within a namespace
+/// sees that namespace's entries and those in none (which may be anywhere);
+/// one in no namespace sees all.
+struct Index<'a, K, T> {
+    all: HashMap<K, Vec<T>>,
+    scoped: HashMap<(K, Option<&'a str>), Vec<T>>,
+}
+
+impl<'a, K: std::hash::Hash + Eq + Copy, T: Copy> Index<'a, K, T> {
+    fn new() -> Self {
+        Index {
+            all: HashMap::new(),
+            scoped: HashMap::new(),
+        }
+    }
+
+    fn push(&mut self, key: K, namespace: Option<&'a str>, item: T) {
+        self.all.entry(key).or_default().push(item);
+        self.scoped.entry((key, namespace)).or_default().push(item);
+    }
+
+    fn within(&self, key: K, namespace: Option<&'a str>, out: &mut Vec<T>) {
+        let found = |k| self.scoped.get(&k).map_or(&[][..], Vec::as_slice);
+        match namespace {
+            None => out.extend(self.all.get(&key).map_or(&[][..], Vec::as_slice)),
+            Some(_) => {
+                out.extend(found((key, namespace)));
+                out.extend(found((key, None)));
+            }
+        }
+    }
+}
+
 pub struct Relations<'a> {
     objects: &'a [Object],
     /// Objects by format and name.
-    by_name: HashMap<(Format, &'a str), Vec<u32>>,
+    by_name: Index<'a, (Format, &'a str), u32>,
     /// Objects by format, label set, label key and value.
-    by_label: HashMap<(Format, &'a str, &'a str, &'a str), Vec<u32>>,
+    by_label: Index<'a, (Format, &'a str, &'a str, &'a str), u32>,
     /// Objects by format, for selectors no label narrows down.
     by_format: HashMap<Format, Vec<u32>>,
-    /// Name links by format, relation and target name.
-    named_links: HashMap<(Format, &'a str, &'a str), Vec<LinkId>>,
+    /// Objects by format and kind or class.
+    by_kind: HashMap<(Format, &'a str), Vec<u32>>,
+    /// Name links by format, relation and target name (and namespace).
+    named_links: Index<'a, (Format, &'a str, &'a str), LinkId>,
     /// Selector links by format, relation and the label pair of their first
     /// equality requirement.
-    selector_links: HashMap<(Format, &'a str, &'a str, &'a str), Vec<LinkId>>,
+    selector_links: Index<'a, (Format, &'a str, &'a str, &'a str), LinkId>,
     /// Selector links with no such requirement (they may select anything),
     /// and links whose target is unknown (they may lead anywhere), by format
     /// and relation.
-    broad_links: HashMap<(Format, &'a str), Vec<LinkId>>,
+    broad_links: Index<'a, (Format, &'a str), LinkId>,
     unknown_links: HashMap<(Format, &'a str), Vec<LinkId>>,
 }
 
@@ -51,32 +88,35 @@ impl<'a> Relations<'a> {
     pub fn new(objects: &'a [Object]) -> Self {
         let mut relations = Relations {
             objects,
-            by_name: HashMap::new(),
-            by_label: HashMap::new(),
+            by_name: Index::new(),
+            by_label: Index::new(),
             by_format: HashMap::new(),
-            named_links: HashMap::new(),
-            selector_links: HashMap::new(),
-            broad_links: HashMap::new(),
+            by_kind: HashMap::new(),
+            named_links: Index::new(),
+            selector_links: Index::new(),
+            broad_links: Index::new(),
             unknown_links: HashMap::new(),
         };
         for (index, object) in objects.iter().enumerate() {
             let index = index as u32;
             let format = object.format;
+            let namespace = object.namespace.as_deref();
             relations.by_format.entry(format).or_default().push(index);
-            if let Some(name) = object.name.as_deref() {
+            for kind in std::iter::once(&*object.kind).chain(object.classes.iter().copied()) {
                 relations
-                    .by_name
-                    .entry((format, name))
+                    .by_kind
+                    .entry((format, kind))
                     .or_default()
                     .push(index);
+            }
+            for name in names(object) {
+                relations.by_name.push((format, name), namespace, index);
             }
             for set in &object.labels {
                 for (key, value) in &set.labels {
                     relations
                         .by_label
-                        .entry((format, set.name, key, value))
-                        .or_default()
-                        .push(index);
+                        .push((format, set.name, key, value), namespace, index);
                 }
             }
             for (link_index, link) in object.links.iter().enumerate() {
@@ -84,25 +124,31 @@ impl<'a> Relations<'a> {
                     object: index,
                     link: link_index as u32,
                 };
-                match &link.target {
-                    Target::Name { name, .. } => relations
-                        .named_links
-                        .entry((format, link.relation, name))
-                        .or_default()
-                        .push(id),
-                    Target::Selector { requirements, .. } => match first_equality(requirements) {
-                        Some((key, value)) => relations
-                            .selector_links
-                            .entry((format, link.relation, key, value))
-                            .or_default()
-                            .push(id),
-                        None => relations
-                            .broad_links
-                            .entry((format, link.relation))
-                            .or_default()
-                            .push(id),
+                match link.target.possible() {
+                    Target::Name {
+                        name, namespace, ..
+                    } => relations.named_links.push(
+                        (format, link.relation, name),
+                        namespace.as_deref(),
+                        id,
+                    ),
+                    Target::Selector {
+                        requirements,
+                        namespace,
+                        ..
+                    } => match first_equality(requirements) {
+                        Some((key, value)) => relations.selector_links.push(
+                            (format, link.relation, key, value),
+                            namespace.as_deref(),
+                            id,
+                        ),
+                        None => relations.broad_links.push(
+                            (format, link.relation),
+                            namespace.as_deref(),
+                            id,
+                        ),
                     },
-                    Target::Unknown => relations
+                    Target::Unknown | Target::Possibly(_) => relations
                         .unknown_links
                         .entry((format, link.relation))
                         .or_default()
@@ -121,29 +167,63 @@ impl<'a> Relations<'a> {
         &self.object(id.object).links[id.link as usize]
     }
 
+    /// The objects of the run of one of `kinds` (kinds or classes; none:
+    /// every object of the format), in input order.
+    pub fn of_kinds(&self, format: Format, kinds: &[Box<str>]) -> Vec<u32> {
+        if kinds.is_empty() {
+            return self.by_format.get(&format).cloned().unwrap_or_default();
+        }
+        let mut found: Vec<u32> = kinds
+            .iter()
+            .filter_map(|kind| self.by_kind.get(&(format, &**kind)))
+            .flatten()
+            .copied()
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
     /// The objects a link of the object at `from` leads to.
     pub fn resolve(&self, from: u32, link: &Link) -> Resolved {
         let format = self.object(from).format;
-        let candidates: &[u32] = match &link.target {
-            Target::Unknown => return Resolved::Unknown,
-            Target::Name { name, .. } => self.by_name.get(&(format, &**name)),
+        let mut candidates: Vec<u32> = Vec::new();
+        match link.target.possible() {
+            Target::Unknown | Target::Possibly(_) => return Resolved::Unknown,
+            Target::Name {
+                name, namespace, ..
+            } => self
+                .by_name
+                .within((format, &**name), namespace.as_deref(), &mut candidates),
             Target::Selector {
                 labels,
                 requirements,
+                namespace,
                 ..
             } => match first_equality(requirements) {
-                Some((key, value)) => self.by_label.get(&(format, *labels, key, value)),
-                None => self.by_format.get(&format),
+                Some((key, value)) => self.by_label.within(
+                    (format, *labels, key, value),
+                    namespace.as_deref(),
+                    &mut candidates,
+                ),
+                None => candidates.extend(self.by_format.get(&format).into_iter().flatten()),
             },
         }
-        .map_or(&[], Vec::as_slice);
-        Resolved::Objects(
-            candidates
-                .iter()
-                .copied()
-                .filter(|&to| to != from && leads_to(&link.target, self.object(to)))
-                .collect(),
-        )
+        candidates.retain(|&to| to != from && leads_to(link.target.possible(), self.object(to)));
+        candidates.sort_unstable();
+        candidates.dedup();
+        Resolved::Objects(candidates)
+    }
+
+    /// Whether a link that leads to the object at `to` certainly does: not
+    /// when it only possibly does, nor when one of the two has a namespace
+    /// and the other none (the object without one may be applied anywhere).
+    pub fn certain(&self, link: &Link, to: u32) -> bool {
+        let namespace = match &link.target {
+            Target::Name { namespace, .. } | Target::Selector { namespace, .. } => namespace,
+            Target::Unknown | Target::Possibly(_) => return false,
+        };
+        namespace.as_deref() == self.object(to).namespace.as_deref()
     }
 
     /// The links of `relation` that lead to the object at `to`, in input
@@ -152,23 +232,21 @@ impl<'a> Relations<'a> {
     pub fn incoming(&self, to: u32, relation: &str) -> (Vec<LinkId>, bool) {
         let object = self.object(to);
         let format = object.format;
+        let namespace = object.namespace.as_deref();
         let mut found: Vec<LinkId> = Vec::new();
-        if let Some(name) = object.name.as_deref()
-            && let Some(links) = self.named_links.get(&(format, relation, name))
-        {
-            found.extend(links);
+        for name in names(object) {
+            self.named_links
+                .within((format, relation, name), namespace, &mut found);
         }
         for set in &object.labels {
             for (key, value) in &set.labels {
-                if let Some(links) = self.selector_links.get(&(format, relation, key, value)) {
-                    found.extend(links);
-                }
+                self.selector_links
+                    .within((format, relation, key, value), namespace, &mut found);
             }
         }
-        if let Some(links) = self.broad_links.get(&(format, relation)) {
-            found.extend(links);
-        }
-        found.retain(|&id| id.object != to && leads_to(&self.link(id).target, object));
+        self.broad_links
+            .within((format, relation), namespace, &mut found);
+        found.retain(|&id| id.object != to && leads_to(self.link(id).target.possible(), object));
         found.sort_unstable();
         found.dedup();
         let unknown = self
@@ -177,6 +255,22 @@ impl<'a> Relations<'a> {
             .is_some_and(|links| links.iter().any(|id| id.object != to));
         (found, unknown)
     }
+}
+
+/// The names an object is found by: its own, and those of the objects it
+/// creates (a Certificate's Secret), once each.
+fn names(object: &Object) -> impl Iterator<Item = &str> {
+    let own = object.name.as_deref();
+    let created = object
+        .links
+        .iter()
+        .filter_map(move |link| match &link.target {
+            Target::Name { name, .. } if link.relation == CREATES && Some(&**name) != own => {
+                Some(&**name)
+            }
+            _ => None,
+        });
+    own.into_iter().chain(created)
 }
 
 /// The label pair of a selector's first single-valued `In` requirement: a
@@ -188,18 +282,41 @@ fn first_equality(requirements: &[Requirement]) -> Option<(&str, &str)> {
     })
 }
 
+impl Target {
+    /// What a target describes, whether certainly or possibly.
+    fn possible(&self) -> &Target {
+        match self {
+            Target::Possibly(target) => target.possible(),
+            target => target,
+        }
+    }
+}
+
 /// Whether a target describes the object.
 fn leads_to(target: &Target, object: &Object) -> bool {
     match target {
-        Target::Unknown => false,
+        Target::Unknown | Target::Possibly(_) => false,
         Target::Name {
             kinds,
             namespace,
             name,
         } => {
-            object.name.as_deref() == Some(&**name)
+            let is_it = object.name.as_deref() == Some(&**name)
                 && is_of_kind(kinds, object)
-                && same_namespace(namespace.as_deref(), object.namespace.as_deref())
+                && same_namespace(namespace.as_deref(), object.namespace.as_deref());
+            is_it
+                || object.links.iter().any(|link| match &link.target {
+                    Target::Name {
+                        kinds: made,
+                        namespace: made_in,
+                        name: made_name,
+                    } if link.relation == CREATES => {
+                        made_name == name
+                            && (kinds.is_empty() || made.iter().any(|k| kinds.contains(k)))
+                            && same_namespace(namespace.as_deref(), made_in.as_deref())
+                    }
+                    _ => false,
+                })
         }
         Target::Selector {
             kinds,

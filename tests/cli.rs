@@ -222,7 +222,7 @@ warning[K8S301]: container `gateway` runs `nginx:latest`, which is not pinned to
     );
     assert!(
         run.stdout.ends_with(
-            "\n\nairworthy: 1 error, 1 warning, no notes in 3 files, 6 objects checked\n"
+            "\n\nairworthy: 1 error, 1 warning, no notes in 4 files, 10 objects checked\n"
         ),
         "{}",
         run.stdout
@@ -243,7 +243,7 @@ fn json_output_locates_each_finding() {
     ]);
     assert_eq!(run.code, 1);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(report["summary"]["files"], 3);
+    assert_eq!(report["summary"]["files"], 4);
     assert_eq!(report["summary"]["warnings"], 1);
     let findings = report["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 1);
@@ -443,13 +443,24 @@ fn standard_input_is_read_and_named_by_stdin_filename() {
         named.stdout,
         GATEWAY_LATEST.replace("examples/gateway/gateway.yaml", "deploy/gateway.yaml") + "\n"
     );
-    // Without a name there is no extension to classify the text by: say so.
+    // Without a name it is read as YAML (`helm template … | airworthy check -`).
     let unnamed = run_in(Path::new("."), &args, &manifest);
     assert_eq!(unnamed.code, 1);
     assert_eq!(
         unnamed.stdout,
-        "<stdin>:1:1: error[AW003] standard input has no file name to tell its format by; \
-         name it with --stdin-filename (e.g. manifest.yaml); not checked\n"
+        GATEWAY_LATEST.replace("examples/gateway/gateway.yaml", "<stdin>") + "\n"
+    );
+    // Anything else needs a name to tell its format by: say so.
+    let nginx = run_in(
+        Path::new("."),
+        &args,
+        b"events {}\nhttp { server { listen 80; } }\n",
+    );
+    assert_eq!(nginx.code, 1);
+    assert_eq!(
+        nginx.stdout,
+        "<stdin>:1:1: error[AW003] standard input is not Kubernetes YAML; name it with \
+         --stdin-filename (e.g. nginx.conf, main.tf) to check another format; not checked\n"
     );
 }
 

@@ -4,11 +4,11 @@
 
 use std::path::Path;
 
-use airworthy::discover::{Context, DiscoverOptions};
+use airworthy::CheckOptions;
+use airworthy::discover::Context;
 use airworthy::engine::{Engine, RuleFile};
 use airworthy::finding::Severity;
 use airworthy::report::readiness::{self, Item, Links, Readiness, ReadinessFormat, Status};
-use airworthy::{CheckOptions, suppress};
 
 /// A Deployment whose single replica is accepted inline.
 const DEPLOYMENT: &str = "\
@@ -128,14 +128,9 @@ fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
 }
 
 fn readiness(dir: &Path, min_severity: Severity) -> Readiness {
-    let options = CheckOptions {
-        discover: DiscoverOptions {
-            context: Context::None,
-            ..DiscoverOptions::paths(vec![dir.to_path_buf()])
-        },
-        min_severity,
-        silencers: suppress::Silencers::default(),
-    };
+    let mut options = CheckOptions::paths(vec![dir.to_path_buf()]);
+    options.discover.context = Context::None;
+    options.min_severity = min_severity;
     let run = airworthy::check(&engine(), &options).unwrap();
     Readiness::new(&run)
 }

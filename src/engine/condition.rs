@@ -101,20 +101,39 @@ pub enum Test {
     Any(Box<Condition>),
     None(Box<Condition>),
     Type(Vec<&'static str>),
+    /// The map has the key (`has-key: K` or `has-key: {path: …}`).
+    HasKey(Key),
     Related(Relation),
 }
 
-/// A relation predicate: how many objects this one's links of `relation`
-/// lead to (`references`), or how many objects link to this one
-/// (`referenced-by`, `selected-by`), counting those of `kinds` for which
-/// `filter` holds.
+#[derive(Debug)]
+pub enum Key {
+    Text(Box<str>),
+    Paths(Vec<Path>),
+}
+
+/// A relation predicate: how many objects this one's links of `relations`
+/// lead to (`references`), how many objects link to this one
+/// (`referenced-by`, `selected-by`), or how many objects the run has
+/// (`exists`), counting those of `kinds` for which `filter` holds.
 #[derive(Debug)]
 pub struct Relation {
-    incoming: bool,
-    relation: &'static str,
+    direction: Direction,
+    relations: Vec<&'static str>,
     kinds: Vec<Box<str>>,
     filter: Option<Box<Condition>>,
     count: Vec<(Comparison, f64)>,
+    /// `references` follows the links written here instead of at the
+    /// condition's path, which is where a finding then points.
+    via: Option<Vec<Path>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Direction {
+    Outgoing,
+    Incoming,
+    /// Every object of the run, linked or not.
+    Run,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -168,9 +187,11 @@ const TESTS: &[&str] = &[
     "any",
     "none",
     "type",
+    "has-key",
     "references",
     "referenced-by",
     "selected-by",
+    "exists",
 ];
 
 const CONDITION_KEYS: &[&str] = &[
@@ -188,15 +209,23 @@ const CONDITION_KEYS: &[&str] = &[
     "any",
     "none",
     "type",
+    "has-key",
     "references",
     "referenced-by",
     "selected-by",
+    "exists",
     "all-of",
     "any-of",
     "not",
 ];
 
-const RELATION_KEYS: &[&str] = &["relation", "kind", "where", "count"];
+/// The keys each relation test takes.
+const RELATION_KEYS: &[(&str, &[&str])] = &[
+    ("references", &["relation", "kind", "where", "count", "via"]),
+    ("referenced-by", &["relation", "kind", "where", "count"]),
+    ("selected-by", &["kind", "where", "count"]),
+    ("exists", &["kind", "where", "count"]),
+];
 
 /// What a compiled condition may refer to: the format's vocabulary, and
 /// whether it is inside a relation's `where` (where `$from` means something).
@@ -310,7 +339,17 @@ impl Condition {
                 }
             }
             "length" => Test::Length(bounds(value, "`length`")?),
-            key @ ("references" | "referenced-by" | "selected-by") => {
+            "has-key" => match value.as_map() {
+                Some(_) => {
+                    let fields = Fields::new(value, &["path"], "`has-key`")?;
+                    Test::HasKey(Key::Paths(compile_paths(
+                        fields.required("path", "`has-key`")?,
+                        vocabulary,
+                    )?))
+                }
+                None => Test::HasKey(Key::Text(string(value)?.into())),
+            },
+            key @ ("references" | "referenced-by" | "selected-by" | "exists") => {
                 Test::Related(Relation::compile(key, value, vocabulary)?)
             }
             "all" | "any" | "none" => {
@@ -374,9 +413,14 @@ impl Condition {
 impl Condition {
     /// Every piece of evidence that the condition fails, or cannot be
     /// decided (truth `Unknown`): one per such item when it is an `all` or
-    /// `none` over a list, so that each bad item is its own finding, else at
+    /// `none` over a list, so that each bad item is its own finding, those of
+    /// each condition of an `all-of`, else at
     /// most one.
     pub fn failures(&self, focus: &Focus) -> Vec<Outcome> {
+        // Each condition of an `all-of` reports its own failures.
+        if let Condition::AllOf(conditions) = self {
+            return conditions.iter().flat_map(|c| c.failures(focus)).collect();
+        }
         if let Condition::Test {
             paths,
             test: test @ (Test::All(inner) | Test::None(inner)),
@@ -394,16 +438,25 @@ impl Condition {
             } else {
                 Truth::True
             };
+            // An `all` nested in an `all` reports each innermost offender.
             return items
                 .into_iter()
-                .map(|item| inner.eval(&focus.at(item, item_anchor(item))))
-                .filter_map(|outcome| match outcome.truth {
-                    Truth::Unknown => Some(outcome),
-                    truth if truth == failing => Some(Outcome {
-                        truth: Truth::False,
-                        ..outcome
-                    }),
-                    _ => None,
+                .flat_map(|item| {
+                    let item = focus.at(item, item_anchor(item));
+                    match test {
+                        Test::All(_) => inner.failures(&item),
+                        _ => {
+                            let outcome = inner.eval(&item);
+                            match outcome.truth {
+                                Truth::Unknown => vec![outcome],
+                                truth if truth == failing => vec![Outcome {
+                                    truth: Truth::False,
+                                    ..outcome
+                                }],
+                                _ => Vec::new(),
+                            }
+                        }
+                    }
                 })
                 .collect();
         }
@@ -422,11 +475,13 @@ fn combine(conditions: &[Condition], focus: &Focus, decisive: Truth) -> Outcome 
     let mut unknown = None;
     let mut first = None;
     let mut on_value = None;
+    let mut related = None;
     for condition in conditions {
         let outcome = condition.eval(focus);
         if outcome.truth == decisive {
             return outcome;
         }
+        related = related.or(outcome.related);
         if outcome.truth == Truth::Unknown {
             unknown.get_or_insert(outcome);
         }
@@ -435,10 +490,15 @@ fn combine(conditions: &[Condition], focus: &Focus, decisive: Truth) -> Outcome 
         }
         first.get_or_insert(outcome);
     }
-    unknown
+    // Another object any of them involves stays evidence of the whole.
+    let outcome = unknown
         .or(on_value)
         .or(first)
-        .unwrap_or(Outcome::new(true, focus.anchor))
+        .unwrap_or(Outcome::new(true, focus.anchor));
+    Outcome {
+        related: outcome.related.or(related),
+        ..outcome
+    }
 }
 
 /// `{gte: 1, lt: 3}`: numeric bounds on a length or a count.
@@ -458,29 +518,41 @@ fn bounds(node: &Node, what: &str) -> Result<Vec<(Comparison, f64)>> {
 impl Relation {
     fn compile(key: &str, node: &Node, vocabulary: &Vocabulary) -> Result<Relation> {
         let what = format!("`{key}`");
-        let fields = Fields::new(node, RELATION_KEYS, &what)?;
-        let relation = if key == "selected-by" {
-            if let Some(entry) = fields.entry("relation") {
-                return error(
-                    entry.key_span,
-                    "`selected-by` is `referenced-by` with `relation: selects`; it takes no `relation`",
-                );
-            }
-            "selects"
-        } else {
-            string(fields.required("relation", &what)?)?
-        };
-        let relations = vocabulary.format.relations;
-        let Some(&relation) = relations.iter().find(|r| **r == relation) else {
-            let span = fields.get("relation").map_or(fields.span, |n| n.span);
+        let keys = RELATION_KEYS
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or(&[][..], |(_, keys)| keys);
+        if key == "selected-by"
+            && let Some(entry) = node.as_map().and_then(|m| m.get("relation"))
+        {
             return error(
-                span,
-                format!(
-                    "unknown relation `{relation}`; the {} relations are: {}",
-                    vocabulary.format.format.name(),
-                    relations.join(", ")
-                ),
+                entry.key_span,
+                "`selected-by` is `referenced-by` with `relation: selects`; it takes no `relation`",
             );
+        }
+        let fields = Fields::new(node, keys, &what)?;
+        let known = vocabulary.format.relations;
+        let relations = match key {
+            "selected-by" => vec!["selects"],
+            "exists" => Vec::new(),
+            _ => {
+                let names = super::schema::strings(fields.required("relation", &what)?)?;
+                let mut relations = Vec::new();
+                for (name, span) in names {
+                    let Some(&relation) = known.iter().find(|r| **r == name) else {
+                        return error(
+                            span,
+                            format!(
+                                "unknown relation `{name}`; the {} relations are: {}",
+                                vocabulary.format.format.name(),
+                                known.join(", ")
+                            ),
+                        );
+                    };
+                    relations.push(relation);
+                }
+                relations
+            }
         };
         let kinds = fields
             .strings("kind")?
@@ -499,12 +571,21 @@ impl Relation {
             Some(node) => bounds(node, "`count`")?,
             None => vec![(Comparison::Gte, 1.0)],
         };
+        let via = fields
+            .get("via")
+            .map(|node| compile_paths(node, vocabulary))
+            .transpose()?;
         Ok(Relation {
-            incoming: key != "references",
-            relation,
+            direction: match key {
+                "references" => Direction::Outgoing,
+                "exists" => Direction::Run,
+                _ => Direction::Incoming,
+            },
+            relations,
             kinds,
             filter,
             count,
+            via,
         })
     }
 
@@ -515,55 +596,86 @@ impl Relation {
     /// where a finding points when no link is written there.
     fn eval(&self, node: Option<&Node>, at: Span, focus: &Focus) -> Outcome {
         let relations = focus.relations;
-        let mut candidates: Vec<(u32, Span)> = Vec::new();
+        // The other objects, where to show each, and whether the link
+        // certainly leads there.
+        let mut candidates: Vec<(u32, Span, bool)> = Vec::new();
         let mut open_ended = false;
-        let mut span = if self.incoming { focus.anchor } else { at };
-        if self.incoming {
-            let (links, unknown) = relations.incoming(focus.index, self.relation);
-            open_ended = unknown;
-            candidates.extend(
-                links
-                    .into_iter()
-                    .map(|id| (id.object, relations.link(id).span)),
-            );
+        let mut span = if self.direction == Direction::Outgoing {
+            at
         } else {
-            let written_in = |link_span: Span| {
-                node.is_some_and(|node| {
-                    link_span.source == node.span.source
-                        && node.span.start <= link_span.start
-                        && link_span.end <= node.span.end
-                })
-            };
-            let mut first = None;
-            for link in focus
-                .object
-                .links
-                .iter()
-                .filter(|l| l.relation == self.relation)
-            {
-                if !written_in(link.span) {
-                    continue;
+            focus.anchor
+        };
+        match self.direction {
+            Direction::Incoming => {
+                for relation in &self.relations {
+                    let (links, unknown) = relations.incoming(focus.index, relation);
+                    open_ended |= unknown;
+                    candidates.extend(links.into_iter().map(|id| {
+                        let link = relations.link(id);
+                        (id.object, link.span, relations.certain(link, focus.index))
+                    }));
                 }
-                first.get_or_insert(link.span);
-                match relations.resolve(focus.index, link) {
-                    Resolved::Unknown => open_ended = true,
-                    Resolved::Objects(objects) => candidates.extend(
-                        objects
-                            .into_iter()
-                            .map(|to| (to, relations.object(to).anchor)),
-                    ),
+                // An object that links here twice counts once.
+                let mut seen = std::collections::HashSet::new();
+                candidates.retain(|(other, ..)| seen.insert(*other));
+            }
+            Direction::Run => candidates.extend(
+                relations
+                    .of_kinds(focus.object.format, &self.kinds)
+                    .into_iter()
+                    .filter(|&other| other != focus.index)
+                    .map(|other| (other, relations.object(other).anchor, true)),
+            ),
+            Direction::Outgoing => {
+                let written = match &self.via {
+                    None => node,
+                    Some(paths) => match lookup_first(paths, focus) {
+                        Lookup::Found { node, .. } => Some(node),
+                        Lookup::Missing { .. } => None,
+                        Lookup::Unknown { span } => return Outcome::unknown(span),
+                    },
+                };
+                let written_in = |link_span: Span| {
+                    written.is_some_and(|node| {
+                        link_span.source == node.span.source
+                            && node.span.start <= link_span.start
+                            && link_span.end <= node.span.end
+                    })
+                };
+                let mut first = None;
+                for link in focus
+                    .object
+                    .links
+                    .iter()
+                    .filter(|l| self.relations.contains(&l.relation))
+                {
+                    if !written_in(link.span) {
+                        continue;
+                    }
+                    first.get_or_insert(link.span);
+                    match relations.resolve(focus.index, link) {
+                        Resolved::Unknown => open_ended = true,
+                        Resolved::Objects(objects) => {
+                            candidates.extend(objects.into_iter().map(|to| {
+                                (to, relations.object(to).anchor, relations.certain(link, to))
+                            }))
+                        }
+                    }
                 }
+                if let Some(link_span) = first
+                    && self.via.is_none()
+                {
+                    span = link_span;
+                }
+                // Certain before possible, so that one certain link wins.
+                candidates.sort_unstable_by_key(|&(to, _, certain)| (to, !certain));
+                candidates.dedup_by_key(|(to, ..)| *to);
             }
-            if let Some(link_span) = first {
-                span = link_span;
-            }
-            candidates.sort_unstable_by_key(|(to, _)| *to);
-            candidates.dedup_by_key(|(to, _)| *to);
         }
         let (mut counted, mut unknown) = (0usize, 0usize);
         let mut counted_first = None;
         let mut rejected_first = None;
-        for &(other, other_span) in &candidates {
+        for &(other, other_span, certain) in &candidates {
             let object = relations.object(other);
             let is_kind = self.kinds.is_empty()
                 || self
@@ -578,17 +690,19 @@ impl Relation {
                 Some(filter) => {
                     let inner = Focus {
                         from: Some(focus.node),
+                        from_outer: focus.from,
                         ..Focus::object(relations, other)
                     };
                     filter.eval(&inner).truth
                 }
             };
             match truth {
-                Truth::True => {
+                Truth::True if certain => {
                     counted += 1;
                     counted_first.get_or_insert((other, other_span));
                 }
-                Truth::Unknown => unknown += 1,
+                // Possibly one of them: it may count, or not.
+                Truth::True | Truth::Unknown => unknown += 1,
                 Truth::False => {
                     rejected_first.get_or_insert((other, other_span));
                 }
@@ -669,9 +783,13 @@ pub fn compile_path(text: &str, span: Span, vocabulary: &Vocabulary) -> Result<P
                 views.join(", ")
             ),
         ),
-        Root::From if !vocabulary.in_relation => error(
+        Root::From(_) if !vocabulary.in_relation => error(
             span,
             "`$from` refers to the focus a relation was followed from: use it inside `where`",
+        ),
+        Root::From(depth) if *depth > 1 => error(
+            span,
+            "`$from` reaches back two relations at most (`$from.$from`)",
         ),
         _ => Ok(path),
     }
@@ -733,8 +851,13 @@ impl Test {
         if let Test::Related(relation) = self {
             return match lookup {
                 Lookup::Unknown { span } => Outcome::unknown(span),
+                // Through `via`, the value at the path is what is wrong.
                 Lookup::Found { node, key } => {
-                    relation.eval(Some(node), key.unwrap_or(node.span), focus)
+                    let at = match relation.via {
+                        Some(_) => node.span,
+                        None => key.unwrap_or(node.span),
+                    };
+                    relation.eval(Some(node), at, focus)
                 }
                 Lookup::Missing { nearest } => relation.eval(None, nearest, focus),
             };
@@ -776,6 +899,23 @@ impl Test {
                 Outcome::new(matched, node.span)
             }
             Test::Type(types) => Outcome::new(types.contains(&type_name(node)), node.span),
+            Test::HasKey(wanted) => {
+                let wanted: String = match wanted {
+                    Key::Text(text) => text.to_string(),
+                    Key::Paths(paths) => match lookup_first(paths, focus) {
+                        Lookup::Found { node: other, .. } if !other.is_unknown() => {
+                            match other.scalar_text() {
+                                Some(text) => text,
+                                None => return Outcome::unknown(node.span),
+                            }
+                        }
+                        // Nothing to look for: another rule speaks of that.
+                        _ => return Outcome::unknown(node.span),
+                    },
+                };
+                let found = node.as_map().is_some_and(|map| map.get(&wanted).is_some());
+                Outcome::new(found, key.unwrap_or(node.span))
+            }
             Test::Length(bounds) => {
                 let length = match &node.value {
                     Value::List(items) => items.len(),
@@ -1189,6 +1329,130 @@ spec:
         );
     }
 
+    const EDGE: &str = "\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: shop}
+spec:
+  rules:
+  - http:
+      paths:
+      - {path: /a, backend: {service: {name: api, port: {number: 80}}}}
+      - {path: /b, backend: {service: {name: api, port: {number: 81}}}}
+      - {path: /c, backend: {service: {name: gone, port: {number: 80}}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {app: api}
+  ports: [{port: 80, targetPort: http}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers: [{name: api, ports: [{name: http, containerPort: 8080}]}]
+";
+
+    #[test]
+    fn nested_alls_report_each_innermost_offender_and_via_points_at_the_path() {
+        let (source, objects) = objects(EDGE);
+        let relations = Relations::new(&objects);
+        let rule = condition(
+            "{path: spec.rules, all: {path: http.paths, all: {path: backend.service.port.number, \
+             references: {relation: routes-to, via: backend.service.name, \
+             where: {path: spec.ports, any: {path: port, equals: {path: $from.backend.service.port.number}}}}}}}",
+        );
+        let failures = rule.failures(&Focus::object(&relations, 0));
+        let spans: Vec<&str> = failures.iter().map(|f| source.slice(f.span)).collect();
+        // Port 81 is not the Service's; `gone` is no Service at all.
+        assert_eq!(spans, ["81", "80"]);
+        let (other, _) = failures[0].related.unwrap();
+        assert_eq!(objects[other as usize].kind.as_ref(), "Service");
+        assert!(failures[1].related.is_none());
+    }
+
+    #[test]
+    fn from_from_reaches_back_through_two_relations() {
+        let (_, objects) = objects(EDGE);
+        let relations = Relations::new(&objects);
+        // The container port the Service sends the Ingress's traffic to.
+        let rule = condition(
+            "{path: spec.rules, all: {path: http.paths, all: {references: {relation: routes-to, \
+             where: {path: $, references: {relation: selects, where: {path: $containers, any: \
+             {path: ports, any: {path: containerPort, equals: {path: $from.$from.backend.service.port.number}}}}}}}}}}",
+        );
+        let failures = rule.failures(&Focus::object(&relations, 0));
+        // 80 and 81 are no container port; `gone` leads nowhere.
+        assert_eq!(failures.len(), 3);
+    }
+
+    #[test]
+    fn exists_counts_the_objects_of_the_run_and_has_key_looks_at_keys() {
+        let (_, objects) = objects(EDGE);
+        assert_eq!(
+            eval(&objects, "{exists: {kind: Deployment}}").truth,
+            Truth::True
+        );
+        assert_eq!(
+            eval(&objects, "{exists: {kind: Ingress}}").truth,
+            Truth::False,
+            "not itself"
+        );
+        assert_eq!(
+            eval(&objects, "{exists: {kind: workload, where: {path: metadata.name, equals: api}, count: {gte: 2}}}").truth,
+            Truth::False
+        );
+        assert_eq!(
+            eval(&objects, "{path: metadata, has-key: namespace}").truth,
+            Truth::True
+        );
+        assert_eq!(
+            eval(&objects, "{path: metadata, has-key: {path: kind}}").truth,
+            Truth::False
+        );
+        assert_eq!(
+            eval(&objects, "{path: metadata, has-key: {path: nothing}}").truth,
+            Truth::Unknown
+        );
+        assert_eq!(
+            eval(
+                &objects,
+                "{references: {relation: [selects, routes-to], kind: Service}}"
+            )
+            .truth,
+            Truth::True
+        );
+    }
+
+    #[test]
+    fn an_object_without_a_namespace_only_possibly_relates_to_one_with() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\nspec:\n  template:\n    metadata: {labels: {app: api}}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: api}\nspec: {selector: {app: api}}\n";
+        let (_, objects) = objects(text);
+        // It may select the pods, or be applied to another namespace.
+        assert_eq!(
+            eval(&objects, "{selected-by: {kind: Service}}").truth,
+            Truth::Unknown
+        );
+        assert_eq!(
+            eval(&objects, "{selected-by: {count: {lt: 1}}}").truth,
+            Truth::Unknown
+        );
+        let (_, objects) = objects_in_one_namespace(text);
+        assert_eq!(
+            eval(&objects, "{selected-by: {kind: Service}}").truth,
+            Truth::True
+        );
+    }
+
+    fn objects_in_one_namespace(text: &str) -> (Source, Vec<Object>) {
+        objects(&text.replace("{name: api}", "{name: api, namespace: shop}"))
+    }
+
     #[test]
     fn relations_are_checked_at_compile_time() {
         for (text, expected) in [
@@ -1196,6 +1460,16 @@ spec:
             ("{selected-by: {relation: selects}}", "takes no `relation`"),
             ("{path: $from.x, present: true}", "use it inside `where`"),
             ("{referenced-by: {}}", "needs `relation`"),
+            ("{exists: {relation: selects}}", "relation"),
+            ("{referenced-by: {relation: selects, via: a}}", "via"),
+            (
+                "{path: $from.$from.$from.a, present: true}",
+                "use it inside",
+            ),
+            (
+                "{exists: {where: {path: $from.$from.$from.a, present: true}}}",
+                "two relations at most",
+            ),
         ] {
             let source = Source::new(SourceId(1), "c.yaml".into(), text.into());
             let root = crate::formats::yaml::parse(&source)

@@ -18,7 +18,7 @@ pub use rule::{PEER_TOOLS, Rule};
 
 use crate::finding::{Finding, Related, RuleMeta, Severity, Skipped};
 use crate::formats::yaml;
-use crate::model::{Diagnostic, FormatVocabulary, Node, Object, Problem, Value};
+use crate::model::{Diagnostic, FormatVocabulary, Node, Object, Problem, Step};
 use crate::relate::Relations;
 use crate::source::{Sources, Span};
 
@@ -259,6 +259,11 @@ impl Engine {
         self.rules.iter_mut().for_each(|r| apply(&mut r.meta));
         self.problems.values_mut().for_each(apply);
         unmatched
+    }
+
+    /// Whether some rule looks at the object.
+    pub fn analyses(&self, object: &Object) -> bool {
+        self.rules.iter().any(|rule| rule.applies_to(object))
     }
 
     pub fn is_enabled(&self, problem: Problem) -> bool {
@@ -509,47 +514,15 @@ pub fn fingerprint(parts: &[&str]) -> String {
 /// `name` where they have one: `spec.template.spec.containers[api].image`.
 fn logical_path(body: &Node, span: Span) -> String {
     let mut path = String::new();
-    let mut node = body;
-    'descend: loop {
-        if node.span == span {
-            break;
-        }
-        match &node.value {
-            Value::Map(map) => {
-                for entry in &map.entries {
-                    if entry.key_span == span {
-                        path.push('.');
-                        path.push_str(&entry.key);
-                        break 'descend;
-                    }
-                    if contains(entry.value.span, span) {
-                        path.push('.');
-                        path.push_str(&entry.key);
-                        node = &entry.value;
-                        continue 'descend;
-                    }
-                }
-                break;
+    for step in body.path_to(span) {
+        match step {
+            Step::Key(key) => {
+                path.push('.');
+                path.push_str(key);
             }
-            Value::List(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    if contains(item.span, span) {
-                        match item.get("name").and_then(Node::as_str) {
-                            Some(name) => path.push_str(&format!("[{name}]")),
-                            None => path.push_str(&format!("[{i}]")),
-                        }
-                        node = item;
-                        continue 'descend;
-                    }
-                }
-                break;
-            }
-            _ => break,
+            Step::Item(_, Some(name)) => path.push_str(&format!("[{name}]")),
+            Step::Item(index, None) => path.push_str(&format!("[{index}]")),
         }
     }
     path
-}
-
-fn contains(outer: Span, inner: Span) -> bool {
-    outer.source == inner.source && outer.start <= inner.start && inner.end <= outer.end
 }

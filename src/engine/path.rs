@@ -12,8 +12,10 @@ pub enum Root {
     Object,
     View(String),
     /// `$from`: inside a relation's `where`, the focus the relation was
-    /// followed from (the Service port whose target port is looked for).
-    From,
+    /// followed from (the Service port whose target port is looked for);
+    /// `$from.$from` (depth 1), inside a `where` nested in another, the
+    /// focus the outer relation was followed from.
+    From(u8),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -47,8 +49,10 @@ pub struct Focus<'a> {
     /// Where a finding about the focus as a whole points.
     pub anchor: Span,
     pub relations: &'a Relations<'a>,
-    /// Inside a relation's `where`: the focus it was followed from.
+    /// Inside a relation's `where`: the focus it was followed from, and
+    /// in a `where` nested in another, the outer one's.
     pub from: Option<&'a Node>,
+    pub from_outer: Option<&'a Node>,
 }
 
 impl<'a> Focus<'a> {
@@ -62,6 +66,7 @@ impl<'a> Focus<'a> {
             anchor: object.anchor,
             relations,
             from: None,
+            from_outer: None,
         }
     }
 
@@ -83,10 +88,19 @@ impl Path {
             let name = &rest[..end];
             let root = match name {
                 "" => Root::Object,
-                "from" => Root::From,
+                "from" => Root::From(0),
                 _ => Root::View(name.to_string()),
             };
-            (root, rest[end..].strip_prefix('.').unwrap_or(&rest[end..]))
+            let mut rest = rest[end..].strip_prefix('.').unwrap_or(&rest[end..]);
+            let mut root = root;
+            while let Root::From(depth) = root
+                && let Some(after) = rest.strip_prefix("$from")
+                && (after.is_empty() || after.starts_with('.'))
+            {
+                root = Root::From(depth + 1);
+                rest = after.strip_prefix('.').unwrap_or(after);
+            }
+            (root, rest)
         } else {
             (Root::Focus, text)
         };
@@ -143,7 +157,11 @@ impl Path {
         match &self.root {
             Root::Focus => walk(focus.node, None, focus.anchor, &self.keys),
             Root::Object => walk(&focus.object.body, None, focus.object.anchor, &self.keys),
-            Root::From => match focus.from {
+            Root::From(depth) => match if *depth == 0 {
+                focus.from
+            } else {
+                focus.from_outer
+            } {
                 Some(node) => walk(node, None, node.span, &self.keys),
                 None => Lookup::Missing {
                     nearest: focus.anchor,
@@ -248,6 +266,9 @@ mod tests {
         assert_eq!(view.root, Root::View("pod".into()));
         assert_eq!(view.keys, vec!["hostNetwork".into()]);
         assert!(Path::parse(".").unwrap().keys.is_empty());
+        let outer = Path::parse("$from.$from.spec").unwrap();
+        assert_eq!(outer.root, Root::From(1));
+        assert_eq!(outer.keys, vec!["spec".into()]);
     }
 
     #[test]

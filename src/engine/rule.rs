@@ -265,11 +265,17 @@ impl Rule {
         let mut examined = 0;
         let mut visit = |node: &Node, anchor: Span| {
             let focus = whole.at(node, anchor);
+            // The other object a precondition involves (the Service that
+            // makes a container serve traffic) is evidence too.
+            let mut precondition = None;
             let outcomes = match self.when.as_ref().map(|when| when.eval(&focus)) {
                 Some(when) if when.truth == Truth::False => return,
                 // Whether the rule applies is itself unknown.
                 Some(when) if when.truth == Truth::Unknown => vec![when],
-                _ => self.require.failures(&focus),
+                when => {
+                    precondition = when.and_then(|w| w.related);
+                    self.require.failures(&focus)
+                }
             };
             examined += 1;
             for outcome in outcomes {
@@ -284,7 +290,7 @@ impl Rule {
                     } else {
                         self.message.render(&focus, sources.slice(outcome.span))
                     },
-                    related: outcome.related,
+                    related: outcome.related.or(precondition),
                     unknown,
                     on_value: outcome.on_value,
                 });

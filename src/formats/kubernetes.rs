@@ -2,13 +2,14 @@
 //! objects. It alone knows where each workload kind keeps its pod template,
 //! and publishes that as views (`pod`, `containers`, …) that rules name.
 
+mod links;
+
 use std::path::Path;
 
 use crate::formats::nginx;
 use crate::formats::yaml::{self, Document};
 use crate::model::{
-    Diagnostic, Format, FormatVocabulary, Ignore, LabelSet, Link, Node, Object, Requirement,
-    Target, Value, View,
+    Diagnostic, Format, FormatVocabulary, Ignore, LabelSet, Node, Object, Value, View,
 };
 use crate::source::{Source, Span};
 
@@ -24,24 +25,9 @@ pub const VOCABULARY: FormatVocabulary = FormatVocabulary {
         "init-containers",
         "all-containers",
     ],
-    relations: RELATIONS,
+    relations: links::RELATIONS,
     label_sets: &["pod", "object"],
 };
-
-/// What a link from one object to others means.
-const RELATIONS: &[&str] = &[
-    // A Service, PodDisruptionBudget or NetworkPolicy selects the pods of a
-    // workload by their labels.
-    "selects", // An autoscaler's `scaleTargetRef`.
-    "scales",
-];
-
-/// Kinds whose label selector picks pods, and where the selector is.
-const POD_SELECTORS: &[(&str, &[&str])] = &[
-    ("Service", &["spec", "selector"]),
-    ("PodDisruptionBudget", &["spec", "selector"]),
-    ("NetworkPolicy", &["spec", "podSelector"]),
-];
 
 /// Where each workload kind keeps its pod template (`metadata` and `spec`),
 /// from the object's root.
@@ -214,7 +200,11 @@ fn object(body: Node, template: Option<Box<str>>) -> Option<Object> {
             labels: string_pairs(body.at(&pod.paths[0]).and_then(|m| m.get("labels"))),
         });
     }
-    let links = links(&kind, namespace.as_deref(), &body);
+    let pod_spec = views
+        .iter()
+        .find(|v| v.name == "pod")
+        .map(|v| &v.paths[0][..]);
+    let links = links::links(&kind, namespace.as_deref(), &body, pod_spec);
     let mut ignores: Vec<Ignore> = ignore_annotations(body.at(&["metadata", "annotations"]))
         .into_iter()
         .collect();
@@ -283,107 +273,6 @@ fn string_pairs(node: Option<&Node>) -> Vec<(Box<str>, Box<str>)> {
         .iter()
         .filter_map(|e| Some((e.key.clone(), e.value.scalar_text()?.into())))
         .collect()
-}
-
-/// The references an object makes to others.
-fn links(kind: &str, namespace: Option<&str>, body: &Node) -> Vec<Link> {
-    let mut links = Vec::new();
-    let namespace = namespace.map(Box::from);
-    if let Some((_, path)) = POD_SELECTORS.iter().find(|(k, _)| *k == kind)
-        && let Some(selector) = body.at(path)
-    {
-        // A Service without a selector has its endpoints managed by hand: it
-        // selects nothing. Everywhere else an empty selector selects all.
-        let requirements = if kind == "Service" {
-            selector
-                .as_map()
-                .filter(|m| !m.entries.is_empty())
-                .map(|_| match_labels(selector))
-        } else if selector.get("matchLabels").is_some()
-            || selector.get("matchExpressions").is_some()
-        {
-            Some(label_selector(selector))
-        } else {
-            selector.as_map().map(|_| Some(Vec::new()))
-        };
-        if let Some(requirements) = requirements {
-            links.push(Link {
-                relation: "selects",
-                target: match requirements {
-                    Some(requirements) => Target::Selector {
-                        kinds: vec!["workload".into()],
-                        namespace: namespace.clone(),
-                        labels: "pod",
-                        requirements,
-                    },
-                    None => Target::Unknown,
-                },
-                span: selector.span,
-            });
-        }
-    }
-    if kind == "HorizontalPodAutoscaler"
-        && let Some(target) = body.at(&["spec", "scaleTargetRef"])
-    {
-        let known = |key| target.get(key).and_then(Node::as_str);
-        links.push(Link {
-            relation: "scales",
-            target: match (known("kind"), known("name")) {
-                (Some(kind), Some(name)) => Target::Name {
-                    kinds: vec![kind.into()],
-                    namespace: namespace.clone(),
-                    name: name.into(),
-                },
-                _ => Target::Unknown,
-            },
-            span: target.get("name").map_or(target.span, |n| n.span),
-        });
-    }
-    links
-}
-
-/// A plain `key: value` selector (a Service's). `None` when a value is not
-/// a plain string (a Helm expression left in place).
-fn match_labels(node: &Node) -> Option<Vec<Requirement>> {
-    node.as_map()?
-        .entries
-        .iter()
-        .map(|e| {
-            let value = e.value.scalar_text().filter(|_| !e.value.is_unknown())?;
-            Some(Requirement::In(e.key.clone(), vec![value.into()]))
-        })
-        .collect()
-}
-
-/// A `matchLabels` plus `matchExpressions` selector.
-fn label_selector(node: &Node) -> Option<Vec<Requirement>> {
-    let mut requirements = match node.get("matchLabels") {
-        Some(labels) => match_labels(labels)?,
-        None => Vec::new(),
-    };
-    for expression in node
-        .get("matchExpressions")
-        .and_then(Node::as_list)
-        .unwrap_or_default()
-    {
-        let key: Box<str> = expression.get("key")?.as_str()?.into();
-        let values = || -> Option<Vec<Box<str>>> {
-            expression
-                .get("values")?
-                .as_list()?
-                .iter()
-                .map(|v| v.scalar_text().map(Box::from))
-                .collect()
-        };
-        requirements.push(match expression.get("operator")?.as_str()? {
-            "In" => Requirement::In(key, values()?),
-            "NotIn" => Requirement::NotIn(key, values()?),
-            "Exists" => Requirement::Exists(key),
-            "DoesNotExist" => Requirement::DoesNotExist(key),
-            _ => return None,
-        });
-    }
-    Some(requirements)
 }
 
 fn pod_views(template: &[&'static str]) -> Vec<View> {

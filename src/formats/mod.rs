@@ -3,6 +3,7 @@
 //! inherits directives, how Terraform resolves a variable) stays in its
 //! module; the rest of the pipeline sees only objects.
 
+pub mod helm;
 pub mod kubernetes;
 pub mod nginx;
 pub mod yaml;

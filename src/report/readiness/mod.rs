@@ -722,6 +722,7 @@ mod tests {
             known,
             formats: formats.iter().copied().collect(),
             min_severity: Severity::Note,
+            unanalysed: Vec::new(),
         }
     }
 

@@ -1,0 +1,132 @@
+//! Whole-repository context, reported subset: naming one file (as pre-commit
+//! does) reports only on that file, but relates it to everything in the
+//! repository, so objects in other folders still select, scale and budget
+//! it. `tests/repos/split` keeps a Service, a Deployment, a
+//! PodDisruptionBudget, NetworkPolicies and an HPA in different folders.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const REPO: &str = "tests/repos/split";
+const DEPLOYMENT: &str = "tests/repos/split/apps/api/deployment.yaml";
+
+fn check(args: &[&str], dir: Option<&Path>) -> Value {
+    let mut command = Command::cargo_bin("airworthy").unwrap();
+    if let Some(dir) = dir {
+        command.current_dir(dir);
+    }
+    let output = command
+        .args(["check", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// `(rule, path)` of every finding.
+fn findings(report: &Value) -> Vec<(String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_named_file_is_related_to_the_rest_of_the_repository() {
+    let report = check(&["--context", REPO, DEPLOYMENT], None);
+    assert_eq!(
+        findings(&report),
+        [],
+        "the Service, budget, policies and autoscaler are elsewhere"
+    );
+    assert_eq!(
+        report["summary"]["files"], 1,
+        "only the named file is reported"
+    );
+}
+
+#[test]
+fn without_context_the_same_file_is_alone() {
+    let report = check(&["--no-context", DEPLOYMENT], None);
+    let rules: Vec<String> = findings(&report)
+        .into_iter()
+        .map(|(rule, _)| rule)
+        .collect();
+    // No Service selects it, no NetworkPolicy isolates it.
+    assert_eq!(rules, ["K8S177", "K8S452"]);
+}
+
+#[test]
+fn nothing_outside_the_named_files_is_reported() {
+    // The Service has a port mistake; it is reported when its file is.
+    let whole = check(&[REPO], None);
+    assert!(
+        findings(&whole)
+            .iter()
+            .any(|(rule, path)| rule == "K8S171" && path.ends_with("services/api.yaml"))
+    );
+    let named = check(
+        &[
+            "--context",
+            REPO,
+            DEPLOYMENT,
+            "tests/repos/split/policies/network.yaml",
+        ],
+        None,
+    );
+    assert!(
+        findings(&named)
+            .iter()
+            .all(|(_, path)| path == DEPLOYMENT || path.ends_with("policies/network.yaml")),
+        "{:?}",
+        findings(&named)
+    );
+    assert_eq!(named["summary"]["files"], 2);
+}
+
+#[test]
+fn the_git_top_level_is_the_default_context() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(Path::new(REPO), dir.path());
+    let git = std::process::Command::new("git")
+        .args(["init", "--quiet"])
+        .current_dir(dir.path())
+        .status();
+    if !git.is_ok_and(|s| s.success()) {
+        eprintln!("git is not available; skipping");
+        return;
+    }
+    let report = check(&["apps/api/deployment.yaml"], Some(dir.path()));
+    assert_eq!(findings(&report), []);
+    // From a subdirectory, the same: the top level is found upward.
+    let report = check(&["deployment.yaml"], Some(&dir.path().join("apps/api")));
+    assert_eq!(findings(&report), []);
+    assert_eq!(report["summary"]["files"], 1);
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
