@@ -120,6 +120,8 @@ fn rule_files(dir: &std::path::Path) -> Result<Vec<RuleFile>, Error> {
 pub struct CheckOptions {
     pub discover: DiscoverOptions,
     pub min_severity: Severity,
+    /// What the format adapters are told (Terraform variables).
+    pub formats: formats::Options,
 }
 
 /// The result of a run: what was read and what was found.
@@ -143,6 +145,14 @@ impl Run {
 
 /// Checks the inputs the options name with the engine's rules.
 pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
+    for file in &options.formats.terraform.var_files {
+        if !file.is_file() {
+            return Err(Error::Usage(format!(
+                "--var-file {}: no such file",
+                file.display()
+            )));
+        }
+    }
     let (candidates, problems) = discover::discover(&options.discover).map_err(Error::Usage)?;
     let mut inputs: Vec<_> = candidates
         .par_iter()
@@ -181,7 +191,7 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
     let loader = FileLoader::new(&sources, options.discover.max_file_size);
     let loaded: Vec<formats::Loaded> = by_format
         .par_iter()
-        .map(|(format, files)| formats::load(*format, files, &loader))
+        .map(|(format, files)| formats::load(*format, files, &loader, &options.formats))
         .collect();
     let mut objects = Vec::new();
     for part in loaded {

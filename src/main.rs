@@ -32,7 +32,7 @@ struct Cli {
 enum Command {
     /// Check files and directories (default: `.`); `-` reads standard input
     #[command(after_help = EXAMPLES)]
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the rules
     Rules {
         /// `markdown` prints the table the README embeds
@@ -104,8 +104,22 @@ struct CheckArgs {
     /// Read nothing beyond the paths given
     #[arg(long)]
     no_context: bool,
+    /// Terraform: read variable values from this file, after terraform.tfvars
+    /// and *.auto.tfvars (repeatable; later files win)
+    #[arg(long, value_name = "FILE")]
+    var_file: Vec<PathBuf>,
+    /// Terraform: set a root module variable; wins over every file (repeatable)
+    #[arg(long, value_name = "NAME=VALUE", value_parser = parse_var)]
+    var: Vec<String>,
     #[command(flatten)]
     rules: RuleArgs,
+}
+
+fn parse_var(text: &str) -> Result<String, String> {
+    match text.split_once('=') {
+        Some((name, _)) if !name.is_empty() => Ok(text.to_string()),
+        _ => Err("expected NAME=VALUE".into()),
+    }
 }
 
 fn parse_severity(text: &str) -> Result<Severity, String> {
@@ -115,7 +129,7 @@ fn parse_severity(text: &str) -> Result<Severity, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
         Command::Rules { format, rules } => list_rules(format, rules),
         Command::Explain { rule, rules } => explain(&rule, rules),
     };
@@ -209,6 +223,16 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
             },
         },
         min_severity: args.min_severity,
+        formats: airworthy::formats::Options {
+            terraform: airworthy::formats::terraform::Options {
+                var_files: args.var_file,
+                vars: args.var,
+                // As Terraform does, `TF_VAR_name` sets `var.name`.
+                env: std::env::vars()
+                    .filter_map(|(k, v)| Some((k.strip_prefix("TF_VAR_")?.to_string(), v)))
+                    .collect(),
+            },
+        },
     };
     let run = airworthy::check(&engine, &options)?;
     let report = Report {

@@ -99,6 +99,7 @@ fn actual(rule: &str, fixture: &Path) -> Expectations {
                 ..DiscoverOptions::paths(vec![fixture.to_path_buf()])
             },
             min_severity: Severity::Note,
+            formats: Default::default(),
         },
     )
     .unwrap();

@@ -320,6 +320,16 @@ fn problem_rules() -> BTreeMap<Problem, Arc<RuleMeta>> {
                 "airworthy could not read this file, or does not know its format; nothing in it was checked.",
             ),
         ),
+        (
+            Problem::ModuleNotEvaluated,
+            meta(
+                "AW004",
+                "module-not-evaluated",
+                "Terraform modules are evaluated",
+                Severity::Note,
+                "airworthy evaluates local modules (`source = \"./modules/x\"`) with the inputs their callers pass, but does not fetch registry or git modules: the resources of this module were not checked, and its outputs are unknown where they are used. Check the module's own repository with airworthy.",
+            ),
+        ),
     ])
 }
 

@@ -143,17 +143,18 @@ impl Rule {
         let mut kinds = Vec::new();
         let mut classes = Vec::new();
         for (kind, span) in applies.strings("kind")? {
-            if kind.starts_with(|c: char| c.is_ascii_lowercase()) {
-                if !vocabulary.classes.contains(&kind) {
-                    return error(
-                        span,
-                        format!(
-                            "unknown class `{kind}`; the {format_name} classes are: {}",
-                            vocabulary.classes.join(", ")
-                        ),
-                    );
-                }
+            if vocabulary.classes.contains(&kind) {
                 classes.push(kind.into());
+            } else if kind.starts_with(|c: char| c.is_ascii_lowercase())
+                && !vocabulary.kinds_are_lowercase
+            {
+                return error(
+                    span,
+                    format!(
+                        "unknown class `{kind}`; the {format_name} classes are: {}",
+                        vocabulary.classes.join(", ")
+                    ),
+                );
             } else {
                 kinds.push(kind.into());
             }

@@ -4,6 +4,7 @@
 //! module; the rest of the pipeline sees only objects.
 
 pub mod kubernetes;
+pub mod terraform;
 pub mod yaml;
 
 use std::path::Path;
@@ -14,20 +15,32 @@ use crate::model::{Diagnostic, Format, FormatVocabulary, Object};
 use crate::source::{SourceId, Sources};
 
 /// What every format's adapter offers rules.
-pub const VOCABULARIES: &[FormatVocabulary] = &[kubernetes::VOCABULARY];
+pub const VOCABULARIES: &[FormatVocabulary] = &[kubernetes::VOCABULARY, terraform::VOCABULARY];
+
+/// What adapters are told by the command line.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub terraform: terraform::Options,
+}
 
 /// Decides a file's format from its name and a cheap look at its content;
 /// `None` for files no format claims.
 pub fn detect(path: &Path, text: &str) -> Option<Format> {
+    if terraform::detect(path) {
+        return Some(Format::Terraform);
+    }
     kubernetes::detect(path, text).then_some(Format::Kubernetes)
 }
 
 /// Extensions of the formats' files, whether or not this one holds anything
 /// a format claims: such files are reported when they cannot be read.
 pub fn has_known_extension(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "yaml" | "yml" | "json"))
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        matches!(
+            e.to_ascii_lowercase().as_str(),
+            "yaml" | "yml" | "json" | "tf" | "tfvars"
+        )
+    })
 }
 
 /// Reads the files an adapter finds it needs beyond those it was given: an
@@ -63,7 +76,7 @@ impl Loaded {
 /// Turns the files of one format into objects. Kubernetes files stand alone
 /// and are parsed in parallel; formats whose files depend on each other
 /// (modules, includes) are given all of their files at once.
-pub fn load(format: Format, files: &[SourceId], loader: &dyn Loader) -> Loaded {
+pub fn load(format: Format, files: &[SourceId], loader: &dyn Loader, options: &Options) -> Loaded {
     let sources = loader.sources();
     let mut loaded = Loaded::default();
     match format {
@@ -76,7 +89,12 @@ pub fn load(format: Format, files: &[SourceId], loader: &dyn Loader) -> Loaded {
                 loaded.extend(file);
             }
         }
-        Format::Terraform | Format::Nginx => {}
+        Format::Terraform => {
+            if !files.is_empty() {
+                loaded.extend(terraform::load(files, loader, &options.terraform));
+            }
+        }
+        Format::Nginx => {}
     }
     loaded
 }
