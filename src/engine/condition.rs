@@ -786,7 +786,9 @@ impl Test {
                     _ => vec![node],
                 };
                 let whole = key.unwrap_or(node.span);
+                let single = items.len() == 1;
                 let mut unknown = None;
+                let mut failed = None;
                 for item in items {
                     let outcome = inner.eval(&focus.at(item, item_anchor(item)));
                     match (self, outcome.truth) {
@@ -801,11 +803,17 @@ impl Test {
                         (_, Truth::Unknown) => {
                             unknown.get_or_insert(outcome.span);
                         }
+                        (Test::Any(_), Truth::False) => failed = Some(outcome),
                         _ => {}
                     }
                 }
                 if let Some(span) = unknown {
                     return Outcome::unknown(span);
+                }
+                // No item satisfies `any`: when there is only one, its own
+                // evidence is the most precise.
+                if let Some(outcome) = failed.filter(|_| single) {
+                    return outcome;
                 }
                 Outcome::new(!matches!(self, Test::Any(_)), whole)
             }
@@ -926,6 +934,17 @@ mod tests {
                 .failures(&focus)
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn any_over_one_item_points_at_that_items_evidence() {
+        let (source, pod) = objects(POD);
+        let outcome = eval(
+            &pod,
+            "{path: spec.containers, any: {path: image, matches: ':latest$'}}",
+        );
+        assert_eq!(outcome.truth, Truth::False);
+        assert_eq!(source.slice(outcome.span), "nginx:1.27");
     }
 
     #[test]
