@@ -4,8 +4,9 @@
 //! reads `{path: access_log_settings, all: …}` the same way for one block
 //! or several. Nested blocks with labels (`backend "s3"`) are a map from
 //! label to that list. `dynamic` blocks are expanded into the blocks they
-//! generate. `kubernetes_*` workload resources are also lifted into
-//! Kubernetes objects so that the Kubernetes rules run on them.
+//! generate (one unknown item when their `for_each` is unknown).
+//! `kubernetes_*` workload resources are also lifted into Kubernetes
+//! objects so that the Kubernetes rules run on them.
 
 use super::eval::{Evaluator, Named, Scope, Trace};
 use super::syntax::{Block, Body, ExprKind};
@@ -139,7 +140,7 @@ fn push_block(
 }
 
 /// The blocks a `dynamic` block generates: one per item of `for_each`, or
-/// one with the iterator unknown when the collection is.
+/// a single unknown item when the collection is unknown.
 fn dynamic<S: Scope>(
     eval: &mut Evaluator<'_, S>,
     block: &Block,
@@ -158,7 +159,15 @@ fn dynamic<S: Scope>(
             let collection = eval.value(&for_each.value, trace);
             match super::eval::items(&collection) {
                 Some(items) => items,
-                None => vec![(collection.clone(), collection)],
+                None => {
+                    // Some number of blocks nobody can know: the content
+                    // still refers to what it refers to, but the blocks are
+                    // one unknown item.
+                    eval.bind(&iterator, Named::new(collection.clone()));
+                    map_of(eval, &content.body, content.span, name, trace);
+                    eval.unbind(1);
+                    return vec![collection];
+                }
             }
         }
         None => Vec::new(),
