@@ -291,31 +291,35 @@ impl CommandLine {
 
     /// A root module's given variables, lowest precedence first.
     fn root_variables(&self, run: &Run, module: &Module) -> HashMap<Box<str>, Rc<Named>> {
-        let mut vars = HashMap::new();
-        let declared = |name: &str| {
-            module
-                .blocks("variable")
-                .find(|b| b.label(0) == Some(name))
-                .and_then(|b| b.body.attribute("type"))
-                .map(|t| run.text(t.value.span).trim().to_string())
+        let variable = |name: &str| module.blocks("variable").find(|b| b.label(0) == Some(name));
+        // A secret handed to the run from outside the repository (a CI
+        // secret in `TF_VAR_db_password`) stays unknown: airworthy does not
+        // hold it, and nothing written in the repository is wrong.
+        let sensitive = |name: &str| {
+            variable(name)
+                .and_then(|b| b.body.attribute("sensitive"))
+                .is_some_and(|a| {
+                    matches!(a.value.kind, syntax::ExprKind::Literal(Value::Bool(true)))
+                })
         };
-        for (name, span) in &self.env {
-            vars.insert(
-                name.as_str().into(),
-                raw_value(run, *span, declared(name).as_deref()),
-            );
-        }
+        let given = |list: &[(String, Span)]| -> Vec<(Box<str>, Rc<Named>)> {
+            list.iter()
+                .filter(|(name, _)| !sensitive(name))
+                .map(|(name, span)| {
+                    let declared = variable(name)
+                        .and_then(|b| b.body.attribute("type"))
+                        .map(|t| run.text(t.value.span).trim());
+                    (name.as_str().into(), raw_value(run, *span, declared))
+                })
+                .collect()
+        };
+        let mut vars: HashMap<Box<str>, Rc<Named>> = given(&self.env).into_iter().collect();
         for body in module.tfvars.iter().chain(&self.var_files) {
             for attribute in &body.attributes {
                 vars.insert(attribute.name.clone(), literal(run, &attribute.value));
             }
         }
-        for (name, span) in &self.vars {
-            vars.insert(
-                name.as_str().into(),
-                raw_value(run, *span, declared(name).as_deref()),
-            );
-        }
+        vars.extend(given(&self.vars));
         vars
     }
 }
@@ -516,7 +520,7 @@ resource "aws_lb_listener" "https" {
         let run = files(&[
             (
                 "main.tf",
-                "variable \"a\" {}\nvariable \"b\" {}\nvariable \"c\" {}\nvariable \"d\" {}\nvariable \"e\" {}\nvariable \"f\" {\n  type = number\n}\nresource \"x\" \"y\" {\n  a = var.a\n  b = var.b\n  c = var.c\n  d = var.d\n  e = var.e\n  f = var.f\n}\n",
+                "variable \"a\" {}\nvariable \"b\" {}\nvariable \"c\" {}\nvariable \"d\" {}\nvariable \"e\" {}\nvariable \"f\" {\n  type = number\n}\nvariable \"g\" {\n  sensitive = true\n}\nresource \"x\" \"y\" {\n  g = var.g\n  a = var.a\n  b = var.b\n  c = var.c\n  d = var.d\n  e = var.e\n  f = var.f\n}\n",
             ),
             (
                 "terraform.tfvars",
@@ -532,11 +536,15 @@ resource "aws_lb_listener" "https" {
         ]);
         let options = Options {
             var_files: vec![run.dir.path().join("prod.tfvars")],
-            vars: vec!["f=7".into()],
+            vars: vec!["f=7".into(), "g=hunter2".into()],
             env: vec![("a".into(), "env".into()), ("e".into(), "env".into())],
         };
         let (objects, _) = run.run(&["main.tf"], &options);
         let object = find(&objects, "x", "y")[0];
+        assert!(
+            at(object, &["g"]).is_unknown(),
+            "a sensitive value given from outside stays unknown"
+        );
         let value = |key| at(object, &[key]).value.clone();
         assert_eq!(value("a"), Value::String("tfvars".into()));
         assert_eq!(value("b"), Value::String("json".into()));
