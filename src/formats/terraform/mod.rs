@@ -154,17 +154,14 @@ pub fn load(
             .map(|(dir, id)| (dir, *id, syntax::parse(sources.get(*id))))
             .collect();
         let mut tfvars: Vec<(&PathBuf, &Path, Body)> = Vec::new();
-        for (dir, id, body) in parsed {
+        for (dir, id, parsed) in parsed {
             let path = &sources.get(id).path;
-            match body {
-                Err(diagnostic) => diagnostics.push(diagnostic),
-                Ok(body) if is_module_file(path) => modules
-                    .get_mut(dir)
-                    .expect("inserted")
-                    .blocks
-                    .extend(body.blocks),
-                Ok(body) if is_automatic_tfvars(path) => tfvars.push((dir, path, body)),
-                Ok(_) => {}
+            diagnostics.extend(parsed.diagnostics);
+            if is_module_file(path) {
+                let module = modules.get_mut(dir).expect("inserted");
+                module.blocks.extend(parsed.body.blocks);
+            } else if is_automatic_tfvars(path) {
+                tfvars.push((dir, path, parsed.body));
             }
         }
         tfvars.sort_by_key(|(_, path, _)| tfvars_rank(path));
@@ -276,10 +273,10 @@ impl CommandLine {
         );
         let mut var_files = Vec::new();
         for path in &options.var_files {
-            match loader.load(path).map(|id| syntax::parse(sources.get(id))) {
-                Ok(Ok(body)) => var_files.push(body),
-                Ok(Err(diagnostic)) => diagnostics.push(diagnostic),
-                Err(_) => {}
+            if let Ok(id) = loader.load(path) {
+                let parsed = syntax::parse(sources.get(id));
+                diagnostics.extend(parsed.diagnostics);
+                var_files.push(parsed.body);
             }
         }
         CommandLine {

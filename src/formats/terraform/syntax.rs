@@ -120,8 +120,16 @@ pub struct ForExpr {
     pub grouping: bool,
 }
 
+/// A parsed file: its body (empty when it does not parse) and the problems
+/// found in it.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub body: Body,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
 /// Parses one `.tf`, `.tfvars`, `.tf.json` or `.tfvars.json` file.
-pub fn parse(source: &Source) -> Result<Body, Diagnostic> {
+pub fn parse(source: &Source) -> Parsed {
     if is_json(&source.path) {
         parse_json(source)
     } else {
@@ -147,26 +155,81 @@ fn is_json(path: &std::path::Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }
 
-fn parse_native(source: &Source) -> Result<Body, Diagnostic> {
-    match hcl_edit::parser::parse_body(&source.text) {
-        Ok(body) => Ok(Native {
-            id: source.id,
-            shift: None,
-        }
-        .body(&body)),
-        Err(error) => {
-            let offset = error.location().offset().min(source.text.len());
-            let end = source.text[offset..]
-                .chars()
-                .next()
-                .map_or(offset, |c| offset + c.len_utf8());
-            Err(Diagnostic::new(
-                Problem::ParseError,
+/// How many repeated object keys one file may have before it is given up.
+const MAX_REPEATED_KEYS: usize = 64;
+
+fn parse_native(source: &Source) -> Parsed {
+    let mut text = std::borrow::Cow::Borrowed(source.text.as_str());
+    let mut parsed = Parsed::default();
+    loop {
+        let error = match hcl_edit::parser::parse_body(&text) {
+            Ok(body) => {
+                let native = Native {
+                    id: source.id,
+                    shift: None,
+                };
+                parsed.body = native.body(&body);
+                return parsed;
+            }
+            Err(error) => error,
+        };
+        let offset = error.location().offset().min(text.len());
+        // Terraform accepts an object constructor that repeats a key;
+        // hcl-edit does not. The repeat is renamed to a placeholder of the
+        // same length, so every span stays exact, and reported.
+        if error.message().contains("redefined object key")
+            && parsed.diagnostics.len() < MAX_REPEATED_KEYS
+            && let Some(end) = rename_key(text.to_mut(), offset, parsed.diagnostics.len())
+        {
+            parsed.diagnostics.push(Diagnostic::new(
+                Problem::DuplicateKey,
                 Span::new(source.id, offset, end),
-                format!("invalid HCL: {}", error.message()),
-            ))
+                format!(
+                    "`{}` is given twice in this object; airworthy reads the first value",
+                    source.text[offset..end].trim_matches('"')
+                ),
+            ));
+            continue;
         }
+        let end = text[offset..]
+            .chars()
+            .next()
+            .map_or(offset, |c| offset + c.len_utf8());
+        parsed.diagnostics.push(Diagnostic::new(
+            Problem::ParseError,
+            Span::new(source.id, offset, end),
+            format!("invalid HCL: {}", error.message()),
+        ));
+        return Parsed {
+            body: Body::default(),
+            ..parsed
+        };
     }
+}
+
+/// Overwrites the object key at `offset` (an identifier or a plain quoted
+/// string) with a unique placeholder of the same length; its end.
+fn rename_key(text: &mut String, offset: usize, index: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let quoted = bytes.get(offset) == Some(&b'"');
+    let start = offset + usize::from(quoted);
+    let length = bytes[start..]
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+        .count();
+    let end = start + length;
+    if quoted && bytes.get(end) != Some(&b'"') {
+        return None;
+    }
+    let placeholder = format!("{index:_>length$}");
+    if length == 0
+        || placeholder.len() != length
+        || placeholder.starts_with(|c: char| c.is_ascii_digit()) && !quoted
+    {
+        return None;
+    }
+    text.replace_range(start..end, &placeholder);
+    Some(end + usize::from(quoted))
 }
 
 /// Converts `hcl-edit` trees into spanned expressions. Parts parsed from a
@@ -392,28 +455,36 @@ impl Native {
 /// provider's schema, which is not at hand: an object, or a list of
 /// objects, is read as nested blocks, except for the map-valued arguments
 /// named in [`MAP_ARGUMENTS`].
-fn parse_json(source: &Source) -> Result<Body, Diagnostic> {
-    let parsed = yaml::parse(source);
-    if let Some(error) = parsed
+fn parse_json(source: &Source) -> Parsed {
+    let yaml::Parsed {
+        documents,
+        diagnostics,
+    } = yaml::parse(source);
+    let mut parsed = Parsed {
+        body: Body::default(),
+        diagnostics,
+    };
+    if parsed
         .diagnostics
-        .into_iter()
-        .find(|d| d.problem == Problem::ParseError)
+        .iter()
+        .any(|d| d.problem == Problem::ParseError)
     {
-        return Err(error);
+        return parsed;
     }
-    let Some(root) = parsed.documents.into_iter().next().map(|d| d.root) else {
-        return Ok(Body::default());
+    let Some(root) = documents.into_iter().next().map(|d| d.root) else {
+        return parsed;
     };
     let json = Json { source };
     let Some(map) = root.as_map() else {
-        return Err(Diagnostic::new(
+        parsed.diagnostics.push(Diagnostic::new(
             Problem::ParseError,
             root.span,
             "a Terraform JSON file holds one object",
         ));
+        return parsed;
     };
     let tfvars = source.path.to_string_lossy().ends_with(".tfvars.json");
-    let mut body = Body::default();
+    let body = &mut parsed.body;
     for entry in &map.entries {
         if tfvars {
             body.attributes.push(json.attribute(entry));
@@ -444,7 +515,7 @@ fn parse_json(source: &Source) -> Result<Body, Diagnostic> {
             &mut body.blocks,
         );
     }
-    Ok(body)
+    parsed
 }
 
 /// Arguments whose object value is a map, not a nested block.
@@ -631,8 +702,37 @@ mod tests {
 
     fn parse_text(path: &str, text: &str) -> (Source, Result<Body, Diagnostic>) {
         let source = Source::new(SourceId(0), path.into(), text.into());
-        let body = parse(&source);
+        let mut parsed = parse(&source);
+        let body = match parsed.diagnostics.pop() {
+            Some(error) => Err(error),
+            None => Ok(parsed.body),
+        };
         (source, body)
+    }
+
+    #[test]
+    fn a_repeated_object_key_is_reported_and_the_file_still_parses() {
+        let text = "locals {\n  a = { port = 80, port = 81, \"x\" = 1, \"x\" = 2 }\n}\n";
+        let source = Source::new(SourceId(0), "main.tf".into(), text.into());
+        let parsed = parse(&source);
+        let spans: Vec<&str> = parsed
+            .diagnostics
+            .iter()
+            .map(|d| source.slice(d.span))
+            .collect();
+        assert_eq!(spans, ["port", "\"x\""]);
+        assert!(
+            parsed
+                .diagnostics
+                .iter()
+                .all(|d| d.problem == Problem::DuplicateKey)
+        );
+        let a = parsed.body.blocks[0].body.attribute("a").unwrap();
+        let ExprKind::Object(entries) = &a.value.kind else {
+            panic!()
+        };
+        assert_eq!(entries.len(), 4);
+        assert_eq!(source.slice(entries[1].0.span), "port");
     }
 
     #[test]
