@@ -33,23 +33,30 @@ pub struct Trace {
 impl Trace {
     /// Everything recorded inside `within`, moved to `to`: the value written
     /// at `within` is now used at `to`.
+    /// Repeats are removed once, by [`Trace::finish`].
     fn carry(&mut self, from: &Trace, within: Span, to: Span) {
         for (at, origin) in &from.origins {
-            if contains(within, *at) && !self.origins.iter().any(|(s, o)| *s == to && o == origin) {
+            if contains(within, *at) {
                 self.origins.push((to, origin.clone()));
             }
         }
         for link in &from.links {
             if contains(within, link.span) {
-                let link = Link {
+                self.links.push(Link {
                     span: to,
                     ..link.clone()
-                };
-                if !self.links.contains(&link) {
-                    self.links.push(link);
-                }
+                });
             }
         }
+    }
+
+    /// The trace in the order of the spans it describes, without repeats.
+    pub fn finish(mut self) -> Trace {
+        self.origins.sort_by_key(|(at, origin)| (*at, origin.span));
+        self.origins.dedup();
+        self.links.sort_by_key(|link| link.span);
+        self.links.dedup();
+        self
     }
 
     pub fn extend(&mut self, other: Trace) {
@@ -562,10 +569,15 @@ impl<'a, S: Scope> Evaluator<'a, S> {
     }
 }
 
+/// An expression as a message quotes it: on one line, and not too long.
 fn shorten(text: &str) -> String {
+    const LIMIT: usize = 60;
+    if text.len() <= LIMIT && !text.contains('\n') {
+        return text.to_string();
+    }
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.chars().count() > 60 {
-        format!("{}…", text.chars().take(59).collect::<String>())
+    if text.chars().count() > LIMIT {
+        format!("{}…", text.chars().take(LIMIT - 1).collect::<String>())
     } else {
         text
     }

@@ -209,6 +209,7 @@ pub fn object(
         .labels
         .last()
         .map_or(block.keyword_span, |(_, span)| *span);
+    let trace = trace.finish();
     Object {
         format: Format::Terraform,
         kind: kind.into(),
