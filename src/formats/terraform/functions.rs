@@ -53,10 +53,9 @@ pub fn call(name: &str, args: Vec<Node>, span: Span) -> Called {
             };
             let start = usize::try_from(start).map_err(|_| Invalid)?.min(s.len());
             let length = integer(length)?;
-            let end = if length < 0 {
-                s.len()
-            } else {
-                (start + length as usize).min(s.len())
+            let end = match usize::try_from(length) {
+                Ok(length) => start.saturating_add(length).min(s.len()),
+                Err(_) => s.len(),
             };
             string(s[start..end].iter().collect())
         }
@@ -421,7 +420,14 @@ fn format(spec: &str, args: &[Node]) -> Result<Option<String>, Invalid> {
                 digits.push(*d);
                 chars.next();
             }
-            precision = digits.parse::<usize>().ok();
+            // More digits than an f64 holds is no real configuration.
+            precision = Some(
+                digits
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|p| *p <= 64)
+                    .ok_or(Invalid)?,
+            );
         }
         let verb = chars.next().ok_or(Invalid)?;
         if verb == '%' {
@@ -586,6 +592,11 @@ mod tests {
         assert_eq!(string("replace", vec![s("a-b-c"), s("-"), s("_")]), "a_b_c");
         assert_eq!(value("replace", vec![s("a"), s("/a/"), s("b")]), None);
         assert_eq!(string("substr", vec![s("hello"), n(1.0), n(3.0)]), "ell");
+        assert_eq!(
+            string("substr", vec![s("hello"), n(1.0), n(9.2e18)]),
+            "ello"
+        );
+        assert!(call("format", vec![s("%.999999f"), n(1.0)], Span::default()).is_err());
         assert_eq!(
             string(
                 "format",

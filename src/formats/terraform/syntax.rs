@@ -173,7 +173,10 @@ fn parse_native(source: &Source) -> Parsed {
             }
             Err(error) => error,
         };
-        let offset = error.location().offset().min(text.len());
+        let mut offset = error.location().offset().min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
         // Terraform accepts an object constructor that repeats a key;
         // hcl-edit does not. The repeat is renamed to a placeholder of the
         // same length, so every span stays exact, and reported.
@@ -708,6 +711,13 @@ mod tests {
             None => Ok(parsed.body),
         };
         (source, body)
+    }
+
+    #[test]
+    fn deep_nesting_is_a_parse_error_not_a_crash() {
+        let text = format!("a = {}{}\n", "[".repeat(50_000), "]".repeat(50_000));
+        let (_, body) = parse_text("main.tf", &text);
+        assert_eq!(body.unwrap_err().problem, Problem::ParseError);
     }
 
     #[test]
