@@ -533,8 +533,12 @@ impl Relation {
                     ),
                 }
             }
-            if let Some(link_span) = first {
-                span = link_span;
+            match first {
+                Some(link_span) => span = link_span,
+                // A value nobody knows, with no link written in it, might
+                // lead anywhere.
+                None if node.is_some_and(Node::is_unknown) => open_ended = true,
+                None => {}
             }
             candidates.sort_unstable_by_key(|(to, _)| *to);
             candidates.dedup_by_key(|(to, _)| *to);
@@ -1135,6 +1139,24 @@ spec:
         );
         assert_eq!(
             eval(&objects, "{selected-by: {count: {lt: 1}}}").truth,
+            Truth::Unknown
+        );
+    }
+
+    #[test]
+    fn an_unknown_value_without_links_references_an_unknown_count() {
+        let (_, mut objects) = objects(SERVED);
+        let service = &mut objects[1];
+        service.links.clear();
+        let Value::Map(map) = &mut service.body.value else {
+            unreachable!()
+        };
+        let spec = map.entries.iter_mut().find(|e| &*e.key == "spec").unwrap();
+        spec.value.value = Value::Unknown("var.spec".into());
+        let relations = Relations::new(&objects);
+        let rule = condition("{path: spec, references: {relation: selects}}");
+        assert_eq!(
+            rule.eval(&Focus::object(&relations, 1)).truth,
             Truth::Unknown
         );
     }
