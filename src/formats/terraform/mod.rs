@@ -513,6 +513,93 @@ resource "aws_lb_listener" "https" {
     }
 
     #[test]
+    fn expressions_evaluate_like_terraform() {
+        let text = r#"
+variable "unset" {}
+variable "cfg" {
+  default = { name = "api", ports = [80, 443], nested = { level = "INFO" } }
+}
+locals {
+  servers = [{ name = "a", port = 1 }, { name = "b", port = 2 }]
+}
+resource "x" "y" {
+  arithmetic  = (1 + 2) * 3 % 4 - 10 / 5
+  compare     = 3 >= 2 && !(1 == 2) || false
+  conditional = var.cfg.name == "api" ? "yes" : "no"
+  open_cond   = var.unset ? "a" : "b"
+  and_false   = var.unset && false
+  template    = "${upper(var.cfg.name)}-%{if length(var.cfg.ports) > 1}many%{else}one%{endif}"
+  directive   = "%{for p in var.cfg.ports}${p};%{endfor}"
+  open_tmpl   = "x-${var.unset}"
+  for_list    = [for s in local.servers : s.name if s.port > 1]
+  for_map     = { for s in local.servers : s.name => s.port }
+  grouped     = { for s in local.servers : "all" => s.name... }
+  splat       = local.servers[*].name
+  index       = var.cfg.ports[1]
+  tried       = try(var.cfg.missing, "fallback")
+  tried_open  = try(var.unset.x, "fallback")
+  can_missing = can(var.cfg.missing)
+  lookup      = lookup(var.cfg.nested, "level", "ERROR")
+  heredoc     = <<-EOT
+    hello ${var.cfg.name}
+  EOT
+  invalid     = var.cfg.ports["x"]
+}
+"#;
+        let run = files(&[("main.tf", text)]);
+        let (objects, _) = run.run(&["main.tf"], &Options::default());
+        let object = find(&objects, "x", "y")[0];
+        let value = |key: &str| at(object, &[key]).value.clone();
+        let string = |s: &str| Value::String(s.into());
+        assert_eq!(value("arithmetic"), Value::Number(-1.0));
+        assert_eq!(value("compare"), Value::Bool(true));
+        assert_eq!(value("conditional"), string("yes"));
+        assert!(at(object, &["open_cond"]).is_unknown());
+        assert_eq!(value("and_false"), Value::Bool(false));
+        assert_eq!(value("template"), string("API-many"));
+        assert_eq!(value("directive"), string("80;443;"));
+        assert!(at(object, &["open_tmpl"]).is_unknown());
+        let names = |key: &str| -> Vec<String> {
+            at(object, &[key])
+                .as_list()
+                .unwrap()
+                .iter()
+                .map(|n| n.as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(names("for_list"), ["b"]);
+        assert_eq!(names("splat"), ["a", "b"]);
+        assert_eq!(at(object, &["for_map", "b"]).value, Value::Number(2.0));
+        assert_eq!(at(object, &["grouped", "all"]).as_list().unwrap().len(), 2);
+        assert_eq!(value("index"), Value::Number(443.0));
+        assert_eq!(value("tried"), string("fallback"));
+        assert!(at(object, &["tried_open"]).is_unknown());
+        assert_eq!(value("can_missing"), Value::Bool(false));
+        assert_eq!(value("lookup"), string("INFO"));
+        assert_eq!(value("heredoc"), string("hello api\n"));
+        // Terraform would stop; airworthy does not guess.
+        assert!(at(object, &["invalid"]).is_unknown());
+        // A value reached through a variable is at the expression using it.
+        assert_eq!(run.slice(at(object, &["index"]).span), "var.cfg.ports[1]");
+    }
+
+    #[test]
+    fn json_modules_evaluate_like_native_ones() {
+        let run = files(&[
+            ("main.tf.json", r#"{"variable": {"policy": {"default": "TLS_1_0"}}, "locals": {"name": "api"}, "resource": {"aws_api_gateway_domain_name": {"api": {"domain_name": "${local.name}.example.com", "security_policy": "${var.policy}", "tags": {"team": "edge"}, "mutual_tls_authentication": {"truststore_uri": "s3://x"}}}}}"#),
+        ]);
+        let (objects, diagnostics) = run.run(&["main.tf.json"], &Options::default());
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let domain = find(&objects, "aws_api_gateway_domain_name", "api")[0];
+        assert_eq!(at(domain, &["domain_name"]).as_str(), Some("api.example.com"));
+        let policy = at(domain, &["security_policy"]);
+        assert_eq!(policy.as_str(), Some("TLS_1_0"));
+        assert_eq!(run.slice(policy.span), "var.policy");
+        assert!(at(domain, &["tags"]).as_map().is_some());
+        assert!(at(domain, &["mutual_tls_authentication"]).as_list().is_some());
+    }
+
+    #[test]
     fn tfvars_follow_terraforms_precedence() {
         let run = files(&[
             (
