@@ -585,18 +585,26 @@ resource "x" "y" {
 
     #[test]
     fn json_modules_evaluate_like_native_ones() {
-        let run = files(&[
-            ("main.tf.json", r#"{"variable": {"policy": {"default": "TLS_1_0"}}, "locals": {"name": "api"}, "resource": {"aws_api_gateway_domain_name": {"api": {"domain_name": "${local.name}.example.com", "security_policy": "${var.policy}", "tags": {"team": "edge"}, "mutual_tls_authentication": {"truststore_uri": "s3://x"}}}}}"#),
-        ]);
+        let run = files(&[(
+            "main.tf.json",
+            r#"{"variable": {"policy": {"default": "TLS_1_0"}}, "locals": {"name": "api"}, "resource": {"aws_api_gateway_domain_name": {"api": {"domain_name": "${local.name}.example.com", "security_policy": "${var.policy}", "tags": {"team": "edge"}, "mutual_tls_authentication": {"truststore_uri": "s3://x"}}}}}"#,
+        )]);
         let (objects, diagnostics) = run.run(&["main.tf.json"], &Options::default());
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
         let domain = find(&objects, "aws_api_gateway_domain_name", "api")[0];
-        assert_eq!(at(domain, &["domain_name"]).as_str(), Some("api.example.com"));
+        assert_eq!(
+            at(domain, &["domain_name"]).as_str(),
+            Some("api.example.com")
+        );
         let policy = at(domain, &["security_policy"]);
         assert_eq!(policy.as_str(), Some("TLS_1_0"));
         assert_eq!(run.slice(policy.span), "var.policy");
         assert!(at(domain, &["tags"]).as_map().is_some());
-        assert!(at(domain, &["mutual_tls_authentication"]).as_list().is_some());
+        assert!(
+            at(domain, &["mutual_tls_authentication"])
+                .as_list()
+                .is_some()
+        );
     }
 
     #[test]
