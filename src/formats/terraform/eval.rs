@@ -50,12 +50,15 @@ impl Trace {
         }
     }
 
-    /// The trace in the order of the spans it describes, without repeats.
+    /// The trace without repeats, in the order it was recorded (which is
+    /// deterministic; source ids are not, so nothing is sorted by span).
     pub fn finish(mut self) -> Trace {
-        self.origins.sort_by_key(|(at, origin)| (*at, origin.span));
-        self.origins.dedup();
-        self.links.sort_by_key(|link| link.span);
-        self.links.dedup();
+        let mut seen = std::collections::HashSet::new();
+        self.origins
+            .retain(|(at, origin)| seen.insert((*at, origin.span)));
+        let mut seen = std::collections::HashSet::new();
+        self.links
+            .retain(|link| seen.insert((link.span, format!("{:?}", link.target))));
         self
     }
 

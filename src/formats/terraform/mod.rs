@@ -99,7 +99,7 @@ fn tfvars_rank(path: &Path) -> (u8, PathBuf) {
 }
 
 /// What every module instance of a run shares.
-pub struct Run<'a> {
+pub(crate) struct Run<'a> {
     sources: &'a Sources,
     modules: HashMap<PathBuf, Module>,
 }
@@ -111,11 +111,6 @@ impl Run<'_> {
 
     fn text(&self, span: Span) -> &str {
         self.sources.get(span.source).slice(span)
-    }
-
-    /// `path.root`: the directory of the outermost module.
-    fn root_dir(&self, stack: &[&Path], dir: &Path) -> PathBuf {
-        stack.first().copied().unwrap_or(dir).to_path_buf()
     }
 }
 

@@ -499,7 +499,12 @@ impl Scope for Instance<'_> {
             "path" => {
                 let dir = match first {
                     "module" => self.module.dir.clone(),
-                    "root" => self.run.root_dir(&self.stack, &self.module.dir),
+                    // The directory of the outermost module.
+                    "root" => self
+                        .stack
+                        .first()
+                        .map_or(&*self.module.dir, |d| d)
+                        .to_path_buf(),
                     "cwd" => PathBuf::from("."),
                     _ => return Err(Invalid),
                 };
