@@ -775,6 +775,17 @@ resource "a" "dyn" {
         assert_eq!(find(&objects, "a", "c").len(), 1);
     }
 
+    const MANIFEST: &str = r#"
+resource "kubernetes_manifest" "pdb" {
+  manifest = {
+    apiVersion = "policy/v1"
+    kind       = "PodDisruptionBudget"
+    metadata   = { name = "api" }
+    spec       = { maxUnavailable = 1 }
+  }
+}
+"#;
+
     #[test]
     fn kubernetes_resources_are_lifted_into_kubernetes_objects() {
         let text = r#"
@@ -800,7 +811,8 @@ resource "kubernetes_deployment_v1" "api" {
   }
 }
 "#;
-        let run = files(&[("main.tf", text)]);
+        let text = format!("{text}{MANIFEST}");
+        let run = files(&[("main.tf", &text)]);
         let (objects, _) = run.run(&["main.tf"], &Options::default());
         let deployment = objects
             .iter()
@@ -824,5 +836,10 @@ resource "kubernetes_deployment_v1" "api" {
                 .at(&["metadata", "labels", "app_name"])
                 .is_some()
         );
+        let manifest = objects
+            .iter()
+            .find(|o| &*o.kind == "PodDisruptionBudget")
+            .unwrap();
+        assert_eq!(manifest.name.as_deref(), Some("api"));
     }
 }

@@ -233,7 +233,8 @@ pub fn object(
 }
 
 /// Kubernetes provider resources lifted into Kubernetes objects, with the
-/// kind and apiVersion they create.
+/// kind and apiVersion they create (and `kubernetes_manifest`, whose
+/// `manifest` is the object).
 const LIFTED: &[(&str, &str, &str)] = &[
     ("kubernetes_deployment", "Deployment", "apps/v1"),
     ("kubernetes_stateful_set", "StatefulSet", "apps/v1"),
@@ -304,6 +305,7 @@ const LIST_FIELDS: &[(&str, &str)] = &[
     ("metric", "metrics"),
     ("items", "items"),
     ("sysctl", "sysctls"),
+    ("ports", "ports"),
 ];
 
 /// A `kubernetes_*` resource as the Kubernetes object it creates: nested
@@ -313,6 +315,11 @@ const LIST_FIELDS: &[(&str, &str)] = &[
 pub fn kubernetes(object: &Object) -> Option<Object> {
     if !object.classes.contains(&"resource") {
         return None;
+    }
+    // `manifest` is written as the Kubernetes object itself.
+    if &*object.kind == "kubernetes_manifest" {
+        let manifest = object.body.get("manifest")?.clone();
+        return with_provenance(kubernetes::object(manifest, None)?, object);
     }
     let base = object
         .kind
@@ -340,7 +347,13 @@ pub fn kubernetes(object: &Object) -> Option<Object> {
             body.entries.push(lift_entry(entry));
         }
     }
-    let mut lifted = kubernetes::object(Node::new(Value::Map(body), object.body.span), None)?;
+    let lifted = kubernetes::object(Node::new(Value::Map(body), object.body.span), None)?;
+    with_provenance(lifted, object)
+}
+
+/// The lifted object remembers where its values were set and how its block
+/// was reached.
+fn with_provenance(mut lifted: Object, object: &Object) -> Option<Object> {
     lifted.origins = object.origins.clone();
     lifted.trail = object.trail.clone();
     Some(lifted)
