@@ -74,6 +74,20 @@ fn is_module_file(path: &Path) -> bool {
     name.ends_with(".tf") || name.ends_with(".tf.json")
 }
 
+/// `override.tf` and `*_override.tf` (and their `.tf.json` forms) are
+/// merged into the blocks they override, after every other file.
+fn is_override_file(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let stem = name
+        .strip_suffix(".tf")
+        .or_else(|| name.strip_suffix(".tf.json"))
+        .unwrap_or_default();
+    stem == "override" || stem.ends_with("_override")
+}
+
 /// The variable files Terraform reads by itself, in precedence order.
 fn is_automatic_tfvars(path: &Path) -> bool {
     let name = path
@@ -149,15 +163,21 @@ pub fn load(
             .map(|(dir, id)| (dir, *id, syntax::parse(sources.get(*id))))
             .collect();
         let mut tfvars: Vec<(&PathBuf, &Path, Body)> = Vec::new();
+        let mut overrides: Vec<(&PathBuf, Body)> = Vec::new();
         for (dir, id, parsed) in parsed {
             let path = &sources.get(id).path;
             diagnostics.extend(parsed.diagnostics);
-            if is_module_file(path) {
+            if is_override_file(path) {
+                overrides.push((dir, parsed.body));
+            } else if is_module_file(path) {
                 let module = modules.get_mut(dir).expect("inserted");
                 module.blocks.extend(parsed.body.blocks);
             } else if is_automatic_tfvars(path) {
                 tfvars.push((dir, path, parsed.body));
             }
+        }
+        for (dir, body) in overrides {
+            modules.get_mut(dir).expect("inserted").apply_override(body);
         }
         tfvars.sort_by_key(|(_, path, _)| tfvars_rank(path));
         for (dir, _, body) in tfvars {
@@ -600,6 +620,30 @@ resource "x" "y" {
                 .as_list()
                 .is_some()
         );
+    }
+
+    #[test]
+    fn override_files_are_merged_into_the_blocks_they_override() {
+        let run = files(&[
+            (
+                "main.tf",
+                "resource \"aws_lb\" \"web\" {\n  name = \"web\"\n  internal = false\n  access_logs {\n    enabled = false\n  }\n}\nlocals {\n  a = 1\n}\n",
+            ),
+            (
+                "prod_override.tf",
+                "resource \"aws_lb\" \"web\" {\n  internal = true\n  access_logs {\n    enabled = true\n  }\n}\nlocals {\n  a = 2\n}\nresource \"x\" \"y\" {\n  a = local.a\n}\n",
+            ),
+        ]);
+        let (objects, _) = run.run(&["main.tf"], &Options::default());
+        let lb = find(&objects, "aws_lb", "web");
+        assert_eq!(lb.len(), 1);
+        assert_eq!(at(lb[0], &["name"]).as_str(), Some("web"));
+        assert_eq!(at(lb[0], &["internal"]).value, Value::Bool(true));
+        let logs = at(lb[0], &["access_logs"]).as_list().unwrap();
+        assert_eq!(logs.len(), 1);
+        assert_eq!(logs[0].get("enabled").unwrap().value, Value::Bool(true));
+        // A block only in an override file is not a block Terraform accepts.
+        assert!(find(&objects, "x", "y").is_empty());
     }
 
     #[test]

@@ -31,12 +31,57 @@ impl Module {
         self.blocks.iter().filter(move |b| &*b.keyword == keyword)
     }
 
+    /// Merges an override file as Terraform does: each of its blocks
+    /// replaces the attributes it sets, and every nested block of a type it
+    /// writes, in the block of the same type and labels (locals one by
+    /// one). A block that overrides nothing is ignored, as Terraform
+    /// refuses it.
+    pub fn apply_override(&mut self, body: Body) {
+        for block in body.blocks {
+            if &*block.keyword == "locals" {
+                for attribute in block.body.attributes {
+                    let target = self
+                        .blocks
+                        .iter_mut()
+                        .filter(|b| &*b.keyword == "locals")
+                        .find(|b| b.body.attribute(&attribute.name).is_some());
+                    if let Some(target) = target {
+                        merge_attribute(&mut target.body, attribute);
+                    }
+                }
+                continue;
+            }
+            let same = |b: &&mut Block| {
+                b.keyword == block.keyword
+                    && b.labels
+                        .iter()
+                        .map(|l| &l.0)
+                        .eq(block.labels.iter().map(|l| &l.0))
+            };
+            let Some(target) = self.blocks.iter_mut().find(same) else {
+                continue;
+            };
+            for attribute in block.body.attributes {
+                merge_attribute(&mut target.body, attribute);
+            }
+            for nested in &block.body.blocks {
+                target.body.blocks.retain(|b| b.keyword != nested.keyword);
+            }
+            target.body.blocks.extend(block.body.blocks);
+        }
+    }
+
     /// The directories of the local modules this one calls.
     pub fn local_calls(&self) -> Vec<PathBuf> {
         self.blocks("module")
             .filter_map(|b| local_source(&self.dir, b))
             .collect()
     }
+}
+
+fn merge_attribute(body: &mut Body, attribute: super::syntax::Attribute) {
+    body.attributes.retain(|a| a.name != attribute.name);
+    body.attributes.push(attribute);
 }
 
 /// The directory a `module` block's literal `./` or `../` source names.
@@ -82,7 +127,7 @@ pub struct Instance<'r> {
     trail: Vec<Provenance>,
     /// The directories of the instances above this one, to stop recursion.
     stack: Vec<&'r Path>,
-    pub output: Output,
+    output: Output,
 }
 
 /// One instance of an expanded block: the names it binds.
