@@ -210,6 +210,9 @@ impl<'a, S: Scope> Evaluator<'a, S> {
                 _ => {
                     let base = self.eval(base, trace)?;
                     let walked = self.walk(&base, steps, trace)?;
+                    if walked.is_unknown() {
+                        return Ok(self.unknown(span));
+                    }
                     Ok(respan_owned(walked, span))
                 }
             },
