@@ -147,6 +147,8 @@ pub struct CheckOptions {
     pub min_severity: Severity,
     pub silencers: suppress::Silencers,
     pub helm: HelmOptions,
+    /// What the format adapters are told (Terraform variables).
+    pub formats: formats::Options,
 }
 
 impl CheckOptions {
@@ -158,6 +160,7 @@ impl CheckOptions {
             min_severity: Severity::Note,
             silencers: suppress::Silencers::default(),
             helm: HelmOptions::default(),
+            formats: formats::Options::default(),
         }
     }
 }
@@ -218,6 +221,14 @@ impl Run {
 
 /// Checks the inputs the options name with the engine's rules.
 pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
+    for file in &options.formats.terraform.var_files {
+        if !file.is_file() {
+            return Err(Error::Usage(format!(
+                "--var-file {}: no such file",
+                file.display()
+            )));
+        }
+    }
     let (charts, paths): (Vec<PathBuf>, Vec<PathBuf>) = options
         .discover
         .paths
@@ -273,7 +284,7 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
     let loader = FileLoader::new(&sources, options.discover.max_file_size);
     let loaded: Vec<formats::Loaded> = by_format
         .par_iter()
-        .map(|(format, files)| formats::load(*format, files, &loader))
+        .map(|(format, files)| formats::load(*format, files, &loader, &options.formats))
         .collect();
     let mut objects = Vec::new();
     for part in loaded {

@@ -125,6 +125,13 @@ struct InputArgs {
     /// find the template line of each finding
     #[arg(long, value_name = "DIR")]
     chart: Option<PathBuf>,
+    /// Terraform: read variable values from this file, after terraform.tfvars
+    /// and *.auto.tfvars (repeatable; later files win)
+    #[arg(long, value_name = "FILE")]
+    var_file: Vec<PathBuf>,
+    /// Terraform: set a root module variable; wins over every file (repeatable)
+    #[arg(long, value_name = "NAME=VALUE", value_parser = parse_var)]
+    var: Vec<String>,
     #[command(flatten)]
     rules: RuleArgs,
 }
@@ -183,6 +190,13 @@ struct ReportArgs {
     /// Exit with 1 when a finding of at least this severity remains [default: never]
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
     fail_on: Option<Severity>,
+}
+
+fn parse_var(text: &str) -> Result<String, String> {
+    match text.split_once('=') {
+        Some((name, _)) if !name.is_empty() => Ok(text.to_string()),
+        _ => Err("expected NAME=VALUE".into()),
+    }
 }
 
 fn parse_severity(text: &str) -> Result<Severity, String> {
@@ -321,6 +335,22 @@ fn run(input: InputArgs, config: Config, min_severity: Severity) -> Result<airwo
         helm: airworthy::HelmOptions {
             values: input.values,
             chart: input.chart,
+        },
+        formats: airworthy::formats::Options {
+            terraform: airworthy::formats::terraform::Options {
+                // The configuration's var files first: later files win.
+                var_files: config
+                    .terraform_var_files
+                    .iter()
+                    .cloned()
+                    .chain(input.var_file)
+                    .collect(),
+                vars: input.var,
+                // As Terraform does, `TF_VAR_name` sets `var.name`.
+                env: std::env::vars()
+                    .filter_map(|(k, v)| Some((k.strip_prefix("TF_VAR_")?.to_string(), v)))
+                    .collect(),
+            },
         },
     };
     airworthy::check(&engine, &options)

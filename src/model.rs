@@ -202,6 +202,9 @@ pub struct FormatVocabulary {
     pub relations: &'static [&'static str],
     /// Named label sets objects of this format may carry (`pod`, `object`).
     pub label_sets: &'static [&'static str],
+    /// Kinds are lowercase (`aws_lb`), so a lowercase name in a rule's
+    /// `applies-to.kind` is a kind unless it is one of the classes.
+    pub kinds_are_lowercase: bool,
 }
 
 /// A reference from one object to others, written at `span`: a Service's
@@ -327,7 +330,8 @@ impl Object {
     /// `Kind/namespace/name`, the identity used in messages and fingerprints.
     pub fn identity(&self) -> String {
         let mut id = self.kind.to_string();
-        if let Some(ns) = &self.namespace {
+        // A Terraform root module's namespace is empty.
+        if let Some(ns) = self.namespace.as_deref().filter(|ns| !ns.is_empty()) {
             id.push('/');
             id.push_str(ns);
         }
@@ -347,6 +351,9 @@ pub enum Problem {
     /// The file could not be read (permissions, size, a loop of links), or a
     /// file named explicitly is in no format airworthy knows.
     InputError,
+    /// A Terraform module that is not evaluated: a remote source, or a
+    /// call that recurses.
+    ModuleNotEvaluated,
     /// A suppression that matches no finding.
     UnusedSuppression,
     /// A suppression that names no rule, lacks its reason or its date.

@@ -510,8 +510,8 @@ fn rules_lists_every_rule_in_aligned_columns() {
         .sum();
     assert_eq!(
         listed.len(),
-        files + 6,
-        "the rule files, AW001-AW003 and AW005-AW007"
+        files + 7,
+        "the rule files and the input checks AW001-AW007"
     );
     assert_eq!(
         listed[0],

@@ -417,10 +417,6 @@ impl Condition {
     /// each condition of an `all-of`, else at
     /// most one.
     pub fn failures(&self, focus: &Focus) -> Vec<Outcome> {
-        // Each condition of an `all-of` reports its own failures.
-        if let Condition::AllOf(conditions) = self {
-            return conditions.iter().flat_map(|c| c.failures(focus)).collect();
-        }
         if let Condition::Test {
             paths,
             test: test @ (Test::All(inner) | Test::None(inner)),
@@ -662,10 +658,13 @@ impl Relation {
                         }
                     }
                 }
-                if let Some(link_span) = first
-                    && self.via.is_none()
-                {
-                    span = link_span;
+                match first {
+                    Some(link_span) if self.via.is_none() => span = link_span,
+                    Some(_) => {}
+                    // A value nobody knows, with no link written in it, might
+                    // lead anywhere.
+                    None if written.is_some_and(Node::is_unknown) => open_ended = true,
+                    None => {}
                 }
                 // Certain before possible, so that one certain link wins.
                 candidates.sort_unstable_by_key(|&(to, _, certain)| (to, !certain));
@@ -958,7 +957,9 @@ impl Test {
                     _ => vec![node],
                 };
                 let whole = key.unwrap_or(node.span);
+                let single = items.len() == 1;
                 let mut unknown = None;
+                let mut failed = None;
                 for item in items {
                     let outcome = inner.eval(&focus.at(item, item_anchor(item)));
                     match (self, outcome.truth) {
@@ -973,10 +974,16 @@ impl Test {
                         (_, Truth::Unknown) => {
                             unknown.get_or_insert(outcome);
                         }
+                        (Test::Any(_), Truth::False) => failed = Some(outcome),
                         _ => {}
                     }
                 }
                 if let Some(outcome) = unknown {
+                    return outcome;
+                }
+                // No item satisfies `any`: when there is only one, its own
+                // evidence is the most precise.
+                if let Some(outcome) = failed.filter(|_| single) {
                     return outcome;
                 }
                 Outcome::new(!matches!(self, Test::Any(_)), whole)
@@ -1098,6 +1105,17 @@ mod tests {
                 .failures(&focus)
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn any_over_one_item_points_at_that_items_evidence() {
+        let (source, pod) = objects(POD);
+        let outcome = eval(
+            &pod,
+            "{path: spec.containers, any: {path: image, matches: ':latest$'}}",
+        );
+        assert_eq!(outcome.truth, Truth::False);
+        assert_eq!(source.slice(outcome.span), "nginx:1.27");
     }
 
     #[test]
@@ -1451,6 +1469,24 @@ spec:
 
     fn objects_in_one_namespace(text: &str) -> (Source, Vec<Object>) {
         objects(&text.replace("{name: api}", "{name: api, namespace: shop}"))
+    }
+
+    #[test]
+    fn an_unknown_value_without_links_references_an_unknown_count() {
+        let (_, mut objects) = objects(SERVED);
+        let service = &mut objects[1];
+        service.links.clear();
+        let Value::Map(map) = &mut service.body.value else {
+            unreachable!()
+        };
+        let spec = map.entries.iter_mut().find(|e| &*e.key == "spec").unwrap();
+        spec.value.value = Value::Unknown("var.spec".into());
+        let relations = Relations::new(&objects);
+        let rule = condition("{path: spec, references: {relation: selects}}");
+        assert_eq!(
+            rule.eval(&Focus::object(&relations, 1)).truth,
+            Truth::Unknown
+        );
     }
 
     #[test]

@@ -468,6 +468,16 @@ fn problem_rules() -> BTreeMap<Problem, Arc<RuleMeta>> {
             ),
         ),
         (
+            Problem::ModuleNotEvaluated,
+            meta(
+                "AW004",
+                "module-not-evaluated",
+                "Terraform modules are evaluated",
+                Severity::Note,
+                "airworthy evaluates local modules (`source = \"./modules/x\"`) with the inputs their callers pass, but does not fetch registry or git modules: the resources of this module were not checked, and its outputs are unknown where they are used. Check the module's own repository with airworthy.",
+            ),
+        ),
+        (
             Problem::UnusedSuppression,
             meta(
                 "AW005",

@@ -51,6 +51,8 @@ pub struct Rule {
     kinds: Vec<Box<str>>,
     classes: Vec<Box<str>>,
     api_version: Option<Regex>,
+    /// Only objects whose name matches.
+    name: Option<Regex>,
     each: Option<&'static str>,
     when: Option<Condition>,
     require: Condition,
@@ -132,7 +134,7 @@ impl Rule {
         }
         let applies = Fields::new(
             fields.required("applies-to", "a rule")?,
-            &["format", "kind", "api-version", "each"],
+            &["format", "kind", "api-version", "name", "each"],
             "`applies-to`",
         )?;
         let format_node = applies.required("format", "`applies-to`")?;
@@ -150,32 +152,36 @@ impl Rule {
         let mut kinds = Vec::new();
         let mut classes = Vec::new();
         for (kind, span) in applies.strings("kind")? {
-            if kind.starts_with(|c: char| c.is_ascii_lowercase()) {
-                if !vocabulary.classes.contains(&kind) {
-                    return error(
-                        span,
-                        format!(
-                            "unknown class `{kind}`; the {format_name} classes are: {}",
-                            vocabulary.classes.join(", ")
-                        ),
-                    );
-                }
+            if vocabulary.classes.contains(&kind) {
                 classes.push(kind.into());
+            } else if kind.starts_with(|c: char| c.is_ascii_lowercase())
+                && !vocabulary.kinds_are_lowercase
+            {
+                return error(
+                    span,
+                    format!(
+                        "unknown class `{kind}`; the {format_name} classes are: {}",
+                        vocabulary.classes.join(", ")
+                    ),
+                );
             } else {
                 kinds.push(kind.into());
             }
         }
-        let api_version = match applies.get("api-version") {
-            None => None,
-            Some(node) => {
-                Some(
-                    Regex::new(string(node)?).map_err(|e| super::schema::SchemaError {
-                        span: node.span,
-                        message: format!("invalid regex: {e}"),
-                    })?,
-                )
-            }
-        };
+        let regex =
+            |key: &str| -> Result<Option<Regex>> {
+                match applies.get(key) {
+                    None => Ok(None),
+                    Some(node) => Regex::new(string(node)?).map(Some).map_err(|e| {
+                        super::schema::SchemaError {
+                            span: node.span,
+                            message: format!("invalid regex: {e}"),
+                        }
+                    }),
+                }
+            };
+        let api_version = regex("api-version")?;
+        let name_pattern = regex("name")?;
         let each = match applies.get("each") {
             None => None,
             Some(node) => {
@@ -229,6 +235,7 @@ impl Rule {
             kinds,
             classes,
             api_version,
+            name: name_pattern,
             each,
             when,
             require,
@@ -247,6 +254,10 @@ impl Rule {
                     .as_deref()
                     .is_some_and(|v| re.is_match(v))
             })
+            && self
+                .name
+                .as_ref()
+                .is_none_or(|re| object.name.as_deref().is_some_and(|name| re.is_match(name)))
     }
 
     /// Every focus of the object at `index` that fails the rule, and how
@@ -416,6 +427,26 @@ fn quoted(node: &Node) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn applies_to_matches_names_by_regex() {
+        use crate::source::{Source, SourceId};
+        let text = "id: X101\nname: x\ntitle: x\nseverity: note\nchecklist: [D-performance-2]\napplies-to: {format: kubernetes, kind: Secret, name: '^db-'}\nrequire: {present: true}\nmessage: m\nhelp: h\n";
+        let source = Source::new(SourceId(0), "r.yaml".into(), text.into());
+        let root = crate::formats::yaml::parse(&source)
+            .documents
+            .remove(0)
+            .root;
+        let keys = crate::checklist_keys();
+        let rule = Rule::compile(&root, crate::formats::VOCABULARIES, &keys).unwrap();
+        let objects = |name: &str| {
+            let text = format!("apiVersion: v1\nkind: Secret\nmetadata: {{name: {name}}}\n");
+            let source = Source::new(SourceId(1), "s.yaml".into(), text);
+            crate::formats::kubernetes::parse(&source).0.remove(0)
+        };
+        assert!(rule.applies_to(&objects("db-password")));
+        assert!(!rule.applies_to(&objects("tls")));
+    }
 
     #[test]
     fn ids_and_names_have_a_fixed_shape() {

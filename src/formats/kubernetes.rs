@@ -27,6 +27,7 @@ pub const VOCABULARY: FormatVocabulary = FormatVocabulary {
     ],
     relations: links::RELATIONS,
     label_sets: &["pod", "object"],
+    kinds_are_lowercase: false,
 };
 
 /// Where each workload kind keeps its pod template (`metadata` and `spec`),
@@ -162,7 +163,10 @@ fn helm_template(source: &Source, document: &Document) -> Option<Box<str>> {
     })
 }
 
-fn object(body: Node, template: Option<Box<str>>) -> Option<Object> {
+/// The object a manifest's body describes, with its classes, views, labels
+/// and links; `None` without a `kind`. Other adapters that create
+/// Kubernetes objects (Terraform's `kubernetes_*` resources) use it too.
+pub fn object(body: Node, template: Option<Box<str>>) -> Option<Object> {
     let kind: Box<str> = kind_of(&body)?.into();
     let api_version = body.get("apiVersion")?.as_str().map(Box::from);
     let metadata = |key: &str| {

@@ -6,6 +6,7 @@
 pub mod helm;
 pub mod kubernetes;
 pub mod nginx;
+pub mod terraform;
 pub mod yaml;
 
 use std::path::Path;
@@ -16,12 +17,24 @@ use crate::model::{Diagnostic, Format, FormatVocabulary, Object};
 use crate::source::{SourceId, Sources};
 
 /// What every format's adapter offers rules.
-pub const VOCABULARIES: &[FormatVocabulary] = &[kubernetes::VOCABULARY, nginx::VOCABULARY];
+pub const VOCABULARIES: &[FormatVocabulary] = &[
+    kubernetes::VOCABULARY,
+    terraform::VOCABULARY,
+    nginx::VOCABULARY,
+];
+
+/// What adapters are told by the command line.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub terraform: terraform::Options,
+}
 
 /// Decides a file's format from its name and a cheap look at its content;
 /// `None` for files no format claims.
 pub fn detect(path: &Path, text: &str) -> Option<Format> {
-    if kubernetes::detect(path, text) {
+    if terraform::detect(path) {
+        Some(Format::Terraform)
+    } else if kubernetes::detect(path, text) {
         Some(Format::Kubernetes)
     } else if nginx::detect(path, text) {
         Some(Format::Nginx)
@@ -33,10 +46,12 @@ pub fn detect(path: &Path, text: &str) -> Option<Format> {
 /// Extensions of the formats' files, whether or not this one holds anything
 /// a format claims: such files are reported when they cannot be read.
 pub fn has_known_extension(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "yaml" | "yml" | "json"))
-        || nginx::has_nginx_name(path)
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        matches!(
+            e.to_ascii_lowercase().as_str(),
+            "yaml" | "yml" | "json" | "tf" | "tfvars"
+        )
+    }) || nginx::has_nginx_name(path)
 }
 
 /// Reads the files an adapter finds it needs beyond those it was given: an
@@ -72,7 +87,7 @@ impl Loaded {
 /// Turns the files of one format into objects. Kubernetes files stand alone
 /// and are parsed in parallel; formats whose files depend on each other
 /// (modules, includes) are given all of their files at once.
-pub fn load(format: Format, files: &[SourceId], loader: &dyn Loader) -> Loaded {
+pub fn load(format: Format, files: &[SourceId], loader: &dyn Loader, options: &Options) -> Loaded {
     let sources = loader.sources();
     let mut loaded = Loaded::default();
     match format {
@@ -85,8 +100,12 @@ pub fn load(format: Format, files: &[SourceId], loader: &dyn Loader) -> Loaded {
                 loaded.extend(file);
             }
         }
+        Format::Terraform => {
+            if !files.is_empty() {
+                loaded.extend(terraform::load(files, loader, &options.terraform));
+            }
+        }
         Format::Nginx => loaded = nginx::load(files, loader),
-        Format::Terraform => {}
     }
     loaded
 }

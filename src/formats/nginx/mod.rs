@@ -65,6 +65,8 @@ pub const VOCABULARY: FormatVocabulary = FormatVocabulary {
     ],
     // Every object carries `configuration: <entry file>`.
     label_sets: &["configuration"],
+    // Kinds are lower case, and each is also a class of its name.
+    kinds_are_lowercase: false,
 };
 
 /// Folders whose `.conf` files are nginx configuration by convention.
