@@ -3,7 +3,7 @@
 
 use regex::Regex;
 
-use super::path::{Focus, Lookup, Path, Root};
+use super::path::{Focus, Lookup, Path, Root, WILDCARD};
 use super::quantity;
 use super::schema::{Fields, Result, SchemaError, error, string};
 use crate::model::{Node, Value};
@@ -55,9 +55,11 @@ impl Outcome {
 
 #[derive(Debug)]
 pub enum Condition {
-    /// A test of the value at the first of `paths` that is present.
+    /// A test of the value at the first of `paths` that is present, or of
+    /// the text `capture` extracts from it.
     Test {
         paths: Vec<Path>,
+        capture: Option<Capture>,
         test: Test,
     },
     AllOf(Vec<Condition>),
@@ -69,7 +71,11 @@ pub enum Condition {
 pub enum Test {
     Present(bool),
     Equals(Node),
+    /// Equal to the value at the first of these paths that is present.
+    EqualsPath(Vec<Path>),
     In(Vec<Node>),
+    /// Equal to one of the values these paths reach (`*` fans out).
+    InPaths(Vec<Path>),
     Matches(Regex),
     Compare(Vec<(Comparison, Operand)>),
     Length(Vec<(Comparison, f64)>),
@@ -106,11 +112,19 @@ impl Comparison {
 }
 
 /// The right-hand side of a comparison: a number or quantity, or another
-/// value of the object.
+/// value of the object, scaled by `times`.
 #[derive(Debug)]
 pub enum Operand {
     Number(f64),
-    Paths(Vec<Path>),
+    Paths { paths: Vec<Path>, times: f64 },
+}
+
+/// Text taken out of a scalar before it is tested: the expansion of `as`
+/// (`$1`, `${name}`) for the first match of `regex`. No match is no value.
+#[derive(Debug)]
+pub struct Capture {
+    regex: Regex,
+    template: String,
 }
 
 const TYPES: &[&str] = &["null", "bool", "number", "string", "list", "map"];
@@ -121,8 +135,8 @@ const TESTS: &[&str] = &[
 ];
 
 const CONDITION_KEYS: &[&str] = &[
-    "path", "present", "equals", "in", "matches", "gt", "gte", "lt", "lte", "length", "all", "any",
-    "none", "type", "all-of", "any-of", "not",
+    "path", "capture", "present", "equals", "in", "matches", "gt", "gte", "lt", "lte", "length",
+    "all", "any", "none", "type", "all-of", "any-of", "not",
 ];
 
 /// What a compiled path may refer to.
@@ -176,6 +190,7 @@ impl Condition {
             }],
             Some(node) => compile_paths(node, vocabulary)?,
         };
+        let capture = fields.get("capture").map(compile_capture).transpose()?;
         let tests: Vec<_> = fields
             .map
             .entries
@@ -207,10 +222,16 @@ impl Condition {
                 Value::Bool(b) => Test::Present(b),
                 _ => return error(value.span, "`present` takes true or false"),
             },
-            "equals" => Test::Equals(scalar_or_structure(value)?),
-            "in" => match value.as_list() {
-                Some(items) => Test::In(items.to_vec()),
-                None => return error(value.span, "`in` takes a list of values"),
+            "equals" => match path_operand(value, vocabulary, false)? {
+                Some(paths) => Test::EqualsPath(paths),
+                None => Test::Equals(scalar_or_structure(value)?),
+            },
+            "in" => match (path_operand(value, vocabulary, true)?, value.as_list()) {
+                (Some(paths), _) => Test::InPaths(paths),
+                (None, Some(items)) => Test::In(items.to_vec()),
+                (None, None) => {
+                    return error(value.span, "`in` takes a list of values or `{path: …}`");
+                }
             },
             "matches" => {
                 let pattern = string(value)?;
@@ -265,7 +286,11 @@ impl Condition {
                 Test::Compare(bounds)
             }
         };
-        Ok(Condition::Test { paths, test })
+        Ok(Condition::Test {
+            paths,
+            capture,
+            test,
+        })
     }
 
     pub fn eval(&self, focus: &Focus) -> Outcome {
@@ -281,12 +306,95 @@ impl Condition {
             }
             Condition::AllOf(conditions) => combine(conditions, focus, Truth::False),
             Condition::AnyOf(conditions) => combine(conditions, focus, Truth::True),
-            Condition::Test { paths, test } => {
-                let lookup = lookup_first(paths, focus);
+            Condition::Test {
+                paths,
+                capture,
+                test,
+            } => with_value(paths, capture.as_ref(), focus, |lookup| {
                 test.eval(lookup, focus)
-            }
+            }),
         }
     }
+}
+
+/// Looks the value of a test up, with `$key` and `capture` turned into a
+/// node of their own for the test to see.
+fn with_value<R>(
+    paths: &[Path],
+    capture: Option<&Capture>,
+    focus: &Focus,
+    test: impl FnOnce(Lookup) -> R,
+) -> R {
+    let key_node;
+    let lookup = match (paths, focus.key) {
+        (
+            [
+                Path {
+                    root: Root::Key, ..
+                },
+            ],
+            Some((key, span)),
+        ) => {
+            key_node = Node::new(Value::String(key.into()), span);
+            Lookup::Found {
+                node: &key_node,
+                key: None,
+            }
+        }
+        _ => lookup_first(paths, focus),
+    };
+    let Some(capture) = capture else {
+        return test(lookup);
+    };
+    let captured;
+    let lookup = match lookup {
+        Lookup::Found { node, key } if !node.is_unknown() => {
+            match node.scalar_text().and_then(|text| capture.apply(&text)) {
+                Some(text) => {
+                    captured = Node::new(Value::String(text.into()), node.span);
+                    Lookup::Found {
+                        node: &captured,
+                        key,
+                    }
+                }
+                None => Lookup::Missing { nearest: node.span },
+            }
+        }
+        other => other,
+    };
+    test(lookup)
+}
+
+impl Capture {
+    fn apply(&self, text: &str) -> Option<String> {
+        let captures = self.regex.captures(text)?;
+        let mut out = String::new();
+        captures.expand(&self.template, &mut out);
+        Some(out)
+    }
+}
+
+fn compile_capture(node: &Node) -> Result<Capture> {
+    let (pattern, template) = match &node.value {
+        Value::String(pattern) => (&**pattern, None),
+        _ => {
+            let fields = Fields::new(node, &["regex", "as"], "`capture`")?;
+            let pattern = string(fields.required("regex", "`capture`")?)?;
+            (pattern, fields.string("as")?)
+        }
+    };
+    let span = node.get("regex").map_or(node.span, |n| n.span);
+    let regex = Regex::new(pattern).map_err(|e| SchemaError {
+        span,
+        message: format!("invalid regex: {e}"),
+    })?;
+    // Without `as`, the first group (or the whole match when there is none).
+    let template = match template {
+        Some(t) => t.to_string(),
+        None if regex.captures_len() > 1 => "${1}".into(),
+        None => "${0}".into(),
+    };
+    Ok(Capture { regex, template })
 }
 
 impl Condition {
@@ -296,30 +404,20 @@ impl Condition {
     pub fn failures(&self, focus: &Focus) -> Vec<Outcome> {
         if let Condition::Test {
             paths,
+            capture: None,
             test: test @ (Test::All(inner) | Test::None(inner)),
         } = self
             && let Lookup::Found { node, .. } = lookup_first(paths, focus)
             && !node.is_unknown()
         {
-            let items: Vec<&Node> = match &node.value {
-                Value::List(items) => items.iter().collect(),
-                Value::Map(map) => map.entries.iter().map(|e| &e.value).collect(),
-                _ => vec![node],
-            };
             let failing = if matches!(test, Test::All(_)) {
                 Truth::False
             } else {
                 Truth::True
             };
-            return items
+            return items(node)
                 .into_iter()
-                .map(|item| {
-                    inner.eval(&Focus {
-                        object: focus.object,
-                        node: item,
-                        anchor: item_anchor(item),
-                    })
-                })
+                .map(|(key, item)| inner.eval(&focus.nested(item, item_anchor(item), key)))
                 .filter(|outcome| outcome.truth == failing)
                 .map(|outcome| Outcome::new(false, outcome.span))
                 .collect();
@@ -381,6 +479,20 @@ pub fn compile_path(text: &str, span: Span, vocabulary: &Vocabulary) -> Result<P
         span,
         message: format!("invalid path `{text}`: {message}"),
     })?;
+    if path.keys.iter().any(|k| &**k == WILDCARD) {
+        return error(
+            span,
+            format!("`{WILDCARD}` (every item) is only allowed in `in: {{path: …}}`"),
+        );
+    }
+    check_path(&path, span, vocabulary)?;
+    Ok(path)
+}
+
+fn check_path(path: &Path, span: Span, vocabulary: &Vocabulary) -> Result<()> {
+    if path.root == Root::Key && !path.keys.is_empty() {
+        return error(span, "`$key` is text and has no keys below it");
+    }
     if let Root::View(view) = &path.root
         && !vocabulary.views.contains(&view.as_str())
     {
@@ -392,7 +504,7 @@ pub fn compile_path(text: &str, span: Span, vocabulary: &Vocabulary) -> Result<P
             ),
         );
     }
-    Ok(path)
+    Ok(())
 }
 
 fn operand(node: &Node, vocabulary: &Vocabulary) -> Result<Operand> {
@@ -403,17 +515,53 @@ fn operand(node: &Node, vocabulary: &Vocabulary) -> Result<Operand> {
             None => error(node.span, format!("`{s}` is not a number or quantity")),
         },
         Value::Map(_) => {
-            let fields = Fields::new(node, &["path"], "a comparison operand")?;
-            Ok(Operand::Paths(compile_paths(
-                fields.required("path", "a comparison operand")?,
-                vocabulary,
-            )?))
+            let fields = Fields::new(node, &["path", "times"], "a comparison operand")?;
+            let times = match fields.get("times").map(|n| &n.value) {
+                None => 1.0,
+                Some(Value::Number(n)) => *n,
+                Some(_) => return error(fields.span, "`times` is a number"),
+            };
+            Ok(Operand::Paths {
+                paths: compile_paths(fields.required("path", "a comparison operand")?, vocabulary)?,
+                times,
+            })
         }
         _ => error(
             node.span,
             "compare with a number, a quantity or `{path: …}`",
         ),
     }
+}
+
+/// `{path: …}` as the operand of `equals` or `in`; `*` may fan out in `in`.
+fn path_operand(node: &Node, vocabulary: &Vocabulary, fan_out: bool) -> Result<Option<Vec<Path>>> {
+    let Some([entry]) = node.as_map().map(|m| m.entries.as_slice()) else {
+        return Ok(None);
+    };
+    if &*entry.key != "path" {
+        return Ok(None);
+    }
+    let texts = super::schema::strings(&entry.value)?;
+    if texts.is_empty() {
+        return error(entry.value.span, "`path` needs at least one path");
+    }
+    let mut paths = Vec::new();
+    for (text, span) in texts {
+        if !fan_out {
+            paths.push(compile_path(text, span, vocabulary)?);
+            continue;
+        }
+        // The path without its wildcards must be a valid one.
+        let path = Path::parse(text).map_err(|message| SchemaError {
+            span,
+            message: format!("invalid path `{text}`: {message}"),
+        })?;
+        let mut plain = path.clone();
+        plain.keys.retain(|k| &**k != WILDCARD);
+        check_path(&plain, span, vocabulary)?;
+        paths.push(path);
+    }
+    Ok(Some(paths))
 }
 
 fn scalar_or_structure(node: &Node) -> Result<Node> {
@@ -461,8 +609,32 @@ impl Test {
         match self {
             Test::Present(_) => unreachable!("handled above"),
             Test::Equals(expected) => Outcome::new(same_value(node, expected), node.span),
+            Test::EqualsPath(paths) => match lookup_first(paths, focus) {
+                Lookup::Found { node: other, .. } if !other.is_unknown() => {
+                    Outcome::new(same_value(node, other), node.span)
+                }
+                // Nothing to compare with: another rule speaks of that.
+                _ => Outcome::unknown(node.span),
+            },
             Test::In(options) => {
                 Outcome::new(options.iter().any(|o| same_value(node, o)), node.span)
+            }
+            Test::InPaths(paths) => {
+                let mut options = Vec::new();
+                let mut unknown = false;
+                for path in paths {
+                    unknown |= path.gather(focus, &mut options);
+                }
+                // A list reached as a whole offers its items.
+                let found = options.iter().any(|o| match &o.value {
+                    Value::List(items) => items.iter().any(|i| same_value(node, i)),
+                    _ => same_value(node, o),
+                });
+                if !found && unknown {
+                    Outcome::unknown(node.span)
+                } else {
+                    Outcome::new(found, node.span)
+                }
             }
             Test::Matches(regex) => {
                 let matched = node.scalar_text().is_some_and(|text| regex.is_match(&text));
@@ -486,9 +658,9 @@ impl Test {
                 for (cmp, operand) in bounds {
                     let right = match operand {
                         Operand::Number(n) => *n,
-                        Operand::Paths(paths) => match lookup_first(paths, focus) {
+                        Operand::Paths { paths, times } => match lookup_first(paths, focus) {
                             Lookup::Found { node: other, .. } => match number(other) {
-                                Some(n) => n,
+                                Some(n) => n * times,
                                 None => return Outcome::unknown(other.span),
                             },
                             // Nothing to compare with: another rule speaks of that.
@@ -504,19 +676,10 @@ impl Test {
                 Outcome::new(true, node.span)
             }
             Test::All(inner) | Test::Any(inner) | Test::None(inner) => {
-                let items: Vec<&Node> = match &node.value {
-                    Value::List(items) => items.iter().collect(),
-                    Value::Map(map) => map.entries.iter().map(|e| &e.value).collect(),
-                    _ => vec![node],
-                };
                 let whole = key.unwrap_or(node.span);
                 let mut unknown = None;
-                for item in items {
-                    let outcome = inner.eval(&Focus {
-                        object: focus.object,
-                        node: item,
-                        anchor: item_anchor(item),
-                    });
+                for (entry_key, item) in items(node) {
+                    let outcome = inner.eval(&focus.nested(item, item_anchor(item), entry_key));
                     match (self, outcome.truth) {
                         (Test::All(_), Truth::False) => return outcome,
                         (Test::Any(_), Truth::True) => return outcome,
@@ -533,6 +696,22 @@ impl Test {
                 Outcome::new(!matches!(self, Test::Any(_)), whole)
             }
         }
+    }
+}
+
+/// A list item, or a map value with its key.
+type Item<'a> = (Option<(&'a str, Span)>, &'a Node);
+
+/// The items of a list, the values of a map (with their keys), or the node.
+fn items(node: &Node) -> Vec<Item<'_>> {
+    match &node.value {
+        Value::List(items) => items.iter().map(|item| (None, item)).collect(),
+        Value::Map(map) => map
+            .entries
+            .iter()
+            .map(|e| (Some((&*e.key, e.key_span)), &e.value))
+            .collect(),
+        _ => vec![(None, node)],
     }
 }
 
@@ -609,11 +788,15 @@ mod tests {
     }
 
     fn eval(object: &Object, text: &str) -> Outcome {
-        condition(text).eval(&Focus {
-            object,
-            node: &object.body,
-            anchor: object.anchor,
-        })
+        condition(text).eval(&Focus::new(object, &object.body, object.anchor, None))
+    }
+
+    fn first_container(pod: &Object) -> &Node {
+        &pod.body
+            .at(&["spec", "containers"])
+            .unwrap()
+            .as_list()
+            .unwrap()[0]
     }
 
     const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostNetwork: true\n  containers:\n  - name: a\n    image: nginx:1.27\n    resources:\n      requests: {memory: 256Mi}\n      limits: {memory: 128Mi}\n";
@@ -630,11 +813,7 @@ mod tests {
             .unwrap()
             .as_list()
             .unwrap()[0];
-        let focus = Focus {
-            object: &pod,
-            node: containers,
-            anchor: containers.span,
-        };
+        let focus = Focus::new(&pod, containers, containers.span, None);
         let failures =
             condition("{path: env, all: {path: value, present: false}}").failures(&focus);
         let spans: Vec<&str> = failures.iter().map(|f| source.slice(f.span)).collect();
@@ -648,6 +827,66 @@ mod tests {
                 .failures(&focus)
                 .is_empty()
         );
+    }
+
+    const PROBES: &str = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    ports: [{name: http, containerPort: 8080}, {name: admin, containerPort: 9090}]\n    livenessProbe: {httpGet: {port: http}}\n    readinessProbe: {httpGet: {port: metrics}}\n    env: [{name: NODE_OPTIONS, value: --max-old-space-size=900}]\n    resources: {limits: {memory: 1Gi}}\n";
+
+    #[test]
+    fn in_a_path_fans_out_over_every_item() {
+        let (source, pod) = object(PROBES);
+        let container = first_container(&pod);
+        let focus = Focus::new(&pod, container, container.span, None);
+        let resolves = |probe: &str| {
+            condition(&format!(
+                "{{path: {probe}.httpGet.port, in: {{path: ports.*.name}}}}"
+            ))
+            .eval(&focus)
+        };
+        assert_eq!(resolves("livenessProbe").truth, Truth::True);
+        let readiness = resolves("readinessProbe");
+        assert_eq!(readiness.truth, Truth::False);
+        assert_eq!(source.slice(readiness.span), "metrics");
+        let listed = condition("{path: name, in: {path: $.spec.containers.*.name}}").eval(&focus);
+        assert_eq!(listed.truth, Truth::True);
+    }
+
+    #[test]
+    fn each_reaches_the_rules_focus_from_inside_a_list() {
+        let (source, pod) = object(PROBES);
+        let container = first_container(&pod);
+        let focus = Focus::new(&pod, container, container.span, None);
+        // 900Mi is above 80 % of 1Gi (819.2Mi).
+        let capped = condition(
+            "{path: env, all: {path: value, capture: {regex: 'max-old-space-size=([0-9]+)', as: '${1}Mi'}, lte: {path: $each.resources.limits.memory, times: 0.8}}}",
+        )
+        .eval(&focus);
+        assert_eq!(capped.truth, Truth::False);
+        assert_eq!(source.slice(capped.span), "--max-old-space-size=900");
+        let same =
+            condition("{path: ports, any: {path: name, equals: {path: $each.name}}}").eval(&focus);
+        assert_eq!(same.truth, Truth::False);
+    }
+
+    #[test]
+    fn a_capture_that_does_not_match_is_no_value() {
+        let (_, pod) = object(PROBES);
+        let container = first_container(&pod);
+        let focus = Focus::new(&pod, container, container.span, None);
+        let absent =
+            condition("{path: env, all: {path: value, capture: 'heap=([0-9]+)', present: false}}");
+        assert_eq!(absent.eval(&focus).truth, Truth::True);
+    }
+
+    #[test]
+    fn key_is_the_key_of_the_map_value_in_focus() {
+        let text =
+            "apiVersion: v1\nkind: ConfigMap\ndata:\n  LOG_LEVEL: info\n  DB_PASSWORD: hunter2\n";
+        let (source, map) = object(text);
+        let focus = Focus::new(&map, &map.body, map.anchor, None);
+        let failures =
+            condition("{path: data, none: {path: $key, matches: PASSWORD}}").failures(&focus);
+        let spans: Vec<&str> = failures.iter().map(|f| source.slice(f.span)).collect();
+        assert_eq!(spans, ["DB_PASSWORD"]);
     }
 
     #[test]
@@ -757,6 +996,10 @@ mod tests {
             ("{path: 'a..b', present: true}", "invalid path"),
             ("{path: a, equals: 1, in: [1]}", "one test per condition"),
             ("{not: {path: a, present: true}, path: b}", "stands alone"),
+            ("{path: a.*.b, present: true}", "only allowed in"),
+            ("{path: a, equals: {path: b.*}}", "only allowed in"),
+            ("{path: $key.a, present: true}", "no keys below it"),
+            ("{path: a, capture: '(', present: true}", "invalid regex"),
         ] {
             let source = Source::new(SourceId(1), "c.yaml".into(), text.into());
             let root = crate::formats::yaml::parse(&source)

@@ -35,6 +35,8 @@ pub struct LoadError {
 
 pub struct Engine {
     rules: Vec<Rule>,
+    /// Rules off by default that no selector named: listed, not run.
+    dormant: Vec<Rule>,
     problems: BTreeMap<Problem, Arc<RuleMeta>>,
 }
 
@@ -120,15 +122,21 @@ impl Engine {
             });
         }
         rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
-        Ok(Engine { rules, problems })
+        Ok(Engine {
+            rules,
+            dormant: Vec::new(),
+            problems,
+        })
     }
 
     /// Every rule's metadata, the built-in input checks first.
     pub fn metas(&self) -> Vec<Arc<RuleMeta>> {
+        let mut rules: Vec<_> = self.rules.iter().chain(&self.dormant).collect();
+        rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
         self.problems
             .values()
             .cloned()
-            .chain(self.rules.iter().map(|r| r.meta.clone()))
+            .chain(rules.into_iter().map(|r| r.meta.clone()))
             .collect()
     }
 
@@ -136,9 +144,10 @@ impl Engine {
         &self.problems[&problem]
     }
 
-    /// Keeps the rules that a selector in `select` names (all if it is
-    /// empty) and none that `ignore` names. Selectors are ids, names, tags
-    /// or peer tools' ids. Returns the selectors that named nothing.
+    /// Keeps the rules that a selector in `select` names (all but those off
+    /// by default if it is empty) and none that `ignore` names. Selectors
+    /// are ids, names, tags or peer tools' ids. Returns the selectors that
+    /// named nothing.
     pub fn select(&mut self, select: &[String], ignore: &[String]) -> Vec<String> {
         let metas = self.metas();
         let unmatched = select
@@ -151,7 +160,13 @@ impl Engine {
             (select.is_empty() || select.iter().any(|s| matches_selector(meta, s)))
                 && !ignore.iter().any(|s| matches_selector(meta, s))
         };
-        self.rules.retain(|r| keep(&r.meta));
+        let named = |meta: &RuleMeta| select.iter().any(|s| matches_selector(meta, s));
+        let (dormant, rules) = std::mem::take(&mut self.rules)
+            .into_iter()
+            .filter(|r| keep(&r.meta))
+            .partition(|r| r.default_off && !named(&r.meta));
+        self.rules = rules;
+        self.dormant = dormant;
         self.problems.retain(|_, m| keep(m));
         unmatched
     }
@@ -345,4 +360,43 @@ fn logical_path(body: &Node, span: Span) -> String {
 
 fn contains(outer: Span, inner: Span) -> bool {
     outer.source == inner.source && outer.start <= inner.start && inner.end <= outer.end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine() -> Engine {
+        let rule = |id: &str, extra: &str| RuleFile {
+            path: PathBuf::from(format!("{id}.yaml")),
+            text: format!(
+                "id: {id}\nname: rule-{}\ntitle: t\nseverity: note\ntags: [t]\nchecklist: [R-kubernetes-cluster-6]\nhelp: h\napplies-to: {{format: kubernetes}}\nrequire: {{path: kind, present: true}}\nmessage: m\n{extra}",
+                id.to_lowercase()
+            ),
+        };
+        Engine::load(
+            vec![rule("T101", ""), rule("T102", "default: off\n")],
+            &crate::vocabularies(),
+            &crate::checklist_keys(),
+        )
+        .unwrap()
+    }
+
+    fn running(engine: &Engine) -> Vec<&str> {
+        engine.rules.iter().map(|r| &*r.meta.id).collect()
+    }
+
+    #[test]
+    fn a_rule_off_by_default_runs_only_when_a_selector_names_it() {
+        let mut all = engine();
+        all.select(&[], &[]);
+        assert_eq!(running(&all), ["T101"]);
+        assert!(all.find("T102").is_some(), "still listed");
+        let mut named = engine();
+        named.select(&["T102".into()], &[]);
+        assert_eq!(running(&named), ["T102"]);
+        let mut tagged = engine();
+        tagged.select(&["t".into()], &["T101".into()]);
+        assert_eq!(running(&tagged), ["T102"]);
+    }
 }

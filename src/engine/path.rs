@@ -1,6 +1,8 @@
 //! Paths into an object: `resources.limits.memory` from the focus,
 //! `$.spec.replicas` from the object's root, `$pod.hostNetwork` from a view,
-//! `metadata.annotations."example.com/key"` for keys that contain dots.
+//! `$each.ports` from the rule's focus, `$row.kind` from its table row, `$key`
+//! for the key of a map value, and `metadata.annotations."example.com/key"`
+//! for keys that contain dots.
 
 use crate::model::{Node, Object, Value};
 use crate::source::Span;
@@ -10,7 +12,16 @@ pub enum Root {
     Focus,
     Object,
     View(String),
+    /// The rule's focus: the object, or the item of `each`.
+    Each,
+    /// The key of the map value in focus, while `all`/`any`/`none` iterate a map.
+    Key,
+    /// The row of the rule's `table` being evaluated.
+    Row,
 }
+
+/// A key of a path that stands for every item of a list or value of a map.
+pub const WILDCARD: &str = "*";
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Path {
@@ -40,6 +51,38 @@ pub struct Focus<'a> {
     pub node: &'a Node,
     /// Where a finding about the focus as a whole points.
     pub anchor: Span,
+    /// The rule's focus, which nested conditions reach as `$each`.
+    pub each: &'a Node,
+    pub each_anchor: Span,
+    /// The rule's table row, `$row`.
+    pub row: Option<&'a Node>,
+    /// The key of `node` in its map, while a map's values are iterated: `$key`.
+    pub key: Option<(&'a str, Span)>,
+}
+
+impl<'a> Focus<'a> {
+    /// The focus a rule starts from.
+    pub fn new(object: &'a Object, node: &'a Node, anchor: Span, row: Option<&'a Node>) -> Self {
+        Focus {
+            object,
+            node,
+            anchor,
+            each: node,
+            each_anchor: anchor,
+            row,
+            key: None,
+        }
+    }
+
+    /// A focus on a part of this one, keeping the rule's focus and row.
+    pub fn nested(&self, node: &'a Node, anchor: Span, key: Option<(&'a str, Span)>) -> Self {
+        Focus {
+            node,
+            anchor,
+            key,
+            ..*self
+        }
+    }
 }
 
 impl Path {
@@ -48,10 +91,12 @@ impl Path {
         let (root, rest) = if let Some(rest) = text.strip_prefix('$') {
             let end = rest.find('.').unwrap_or(rest.len());
             let name = &rest[..end];
-            let root = if name.is_empty() {
-                Root::Object
-            } else {
-                Root::View(name.to_string())
+            let root = match name {
+                "" => Root::Object,
+                "each" => Root::Each,
+                "key" => Root::Key,
+                "row" => Root::Row,
+                view => Root::View(view.to_string()),
             };
             (root, rest[end..].strip_prefix('.').unwrap_or(&rest[end..]))
         } else {
@@ -110,6 +155,24 @@ impl Path {
         match &self.root {
             Root::Focus => walk(focus.node, None, focus.anchor, &self.keys),
             Root::Object => walk(&focus.object.body, None, focus.object.anchor, &self.keys),
+            Root::Each => walk(focus.each, None, focus.each_anchor, &self.keys),
+            // A row's fields are written in the rule file: a missing one points
+            // at the focus, never into the rule file.
+            Root::Row => match focus.row {
+                Some(row) => match walk(row, None, focus.anchor, &self.keys) {
+                    Lookup::Missing { .. } => Lookup::Missing {
+                        nearest: focus.anchor,
+                    },
+                    found => found,
+                },
+                None => Lookup::Missing {
+                    nearest: focus.anchor,
+                },
+            },
+            // The key is text, not a node; conditions read it from the focus.
+            Root::Key => Lookup::Missing {
+                nearest: focus.key.map_or(focus.anchor, |(_, span)| span),
+            },
             Root::View(name) => {
                 let object = focus.object;
                 let Some(view) = object.view(name) else {
@@ -126,6 +189,68 @@ impl Path {
                 }
             }
         }
+    }
+}
+
+impl Path {
+    /// Every node the path reaches, `*` standing for every item of a list or
+    /// value of a map. Returns whether the way passed through an unknown value.
+    pub fn gather<'a>(&self, focus: &Focus<'a>, out: &mut Vec<&'a Node>) -> bool {
+        let (start, keys) = match &self.root {
+            Root::Focus => (focus.node, &self.keys[..]),
+            Root::Object => (&focus.object.body, &self.keys[..]),
+            Root::Each => (focus.each, &self.keys[..]),
+            Root::Row => match focus.row {
+                Some(row) => (row, &self.keys[..]),
+                None => return false,
+            },
+            Root::View(_) | Root::Key => {
+                // Views and keys have no wildcard of their own: reach the
+                // base, then fan out from it.
+                let split = self.keys.iter().position(|k| &**k == WILDCARD);
+                let head = Path {
+                    root: self.root.clone(),
+                    keys: self.keys[..split.unwrap_or(self.keys.len())].to_vec(),
+                };
+                return match head.lookup(focus) {
+                    Lookup::Found { node, .. } => match split {
+                        Some(at) => fan_out(node, &self.keys[at..], out),
+                        None => {
+                            out.push(node);
+                            false
+                        }
+                    },
+                    Lookup::Unknown { .. } => true,
+                    Lookup::Missing { .. } => false,
+                };
+            }
+        };
+        fan_out(start, keys, out)
+    }
+}
+
+fn fan_out<'a>(node: &'a Node, keys: &[Box<str>], out: &mut Vec<&'a Node>) -> bool {
+    let Some((first, rest)) = keys.split_first() else {
+        match node.value {
+            Value::Null => {}
+            Value::Unknown(_) => return true,
+            _ => out.push(node),
+        }
+        return false;
+    };
+    match &node.value {
+        Value::Unknown(_) => true,
+        Value::List(items) if &**first == WILDCARD => items
+            .iter()
+            .fold(false, |u, item| fan_out(item, rest, out) | u),
+        Value::Map(map) if &**first == WILDCARD => map
+            .entries
+            .iter()
+            .fold(false, |u, e| fan_out(&e.value, rest, out) | u),
+        Value::Map(map) => map
+            .get(first)
+            .is_some_and(|entry| fan_out(&entry.value, rest, out)),
+        _ => false,
     }
 }
 
@@ -189,6 +314,9 @@ mod tests {
         let view = Path::parse("$pod.hostNetwork").unwrap();
         assert_eq!(view.root, Root::View("pod".into()));
         assert_eq!(view.keys, vec!["hostNetwork".into()]);
+        assert_eq!(Path::parse("$each.ports").unwrap().root, Root::Each);
+        assert_eq!(Path::parse("$row.kind").unwrap().root, Root::Row);
+        assert_eq!(Path::parse("$key").unwrap().root, Root::Key);
         assert!(Path::parse(".").unwrap().keys.is_empty());
     }
 

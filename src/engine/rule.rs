@@ -10,7 +10,7 @@ use super::condition::{Condition, Vocabulary, compile_path};
 use super::path::{Focus, Lookup, Path};
 use super::schema::{Fields, Result, error, string, strings};
 use crate::finding::{RuleMeta, Severity};
-use crate::model::{Format, Node, Object};
+use crate::model::{Format, Node, Object, Value};
 use crate::source::{Source, Span};
 
 /// What one format's adapter offers rules.
@@ -40,7 +40,9 @@ const RULE_KEYS: &[&str] = &[
     "tags",
     "checklist",
     "equivalents",
+    "default",
     "applies-to",
+    "table",
     "when",
     "require",
     "message",
@@ -56,9 +58,14 @@ pub struct Rule {
     classes: Vec<Box<str>>,
     api_version: Option<Regex>,
     each: Option<&'static str>,
+    /// Rows the rule is evaluated for, one at a time, as `$row`.
+    table: Vec<Node>,
     when: Option<Condition>,
-    require: Condition,
+    /// Each condition must hold; each reports its own failures.
+    require: Vec<Condition>,
     message: Template,
+    /// Runs only when `--select` names it.
+    pub default_off: bool,
 }
 
 /// One focus the rule found wanting.
@@ -198,7 +205,32 @@ impl Rule {
             .get("when")
             .map(|node| Condition::compile(node, &paths))
             .transpose()?;
-        let require = Condition::compile(fields.required("require", "a rule")?, &paths)?;
+        let require_node = fields.required("require", "a rule")?;
+        let require = match require_node.as_list() {
+            Some([]) => return error(require_node.span, "`require` needs a condition"),
+            Some(items) => items
+                .iter()
+                .map(|item| Condition::compile(item, &paths))
+                .collect::<Result<Vec<_>>>()?,
+            None => vec![Condition::compile(require_node, &paths)?],
+        };
+        let table = match fields.get("table") {
+            None => Vec::new(),
+            Some(node) => match node.as_list() {
+                Some(rows) if !rows.is_empty() && rows.iter().all(|r| r.as_map().is_some()) => {
+                    rows.to_vec()
+                }
+                _ => return error(node.span, "`table` is a non-empty list of mappings"),
+            },
+        };
+        // `on` and `off` may arrive as YAML 1.1 booleans.
+        let default_off = match fields.get("default").map(|n| (n, &n.value)) {
+            None => false,
+            Some((_, Value::Bool(on))) => !on,
+            Some((_, Value::String(s))) if &**s == "on" => false,
+            Some((_, Value::String(s))) if &**s == "off" => true,
+            Some((node, _)) => return error(node.span, "`default` is `on` or `off`"),
+        };
         let message_node = fields.required("message", "a rule")?;
         let message = Template::compile(string(message_node)?, message_node.span, &paths)?;
         let meta = RuleMeta {
@@ -226,9 +258,11 @@ impl Rule {
             classes,
             api_version,
             each,
+            table,
             when,
             require,
             message,
+            default_off,
         })
     }
 
@@ -248,22 +282,31 @@ impl Rule {
     /// Every focus of the object that fails the rule.
     pub fn check(&self, object: &Object, source: &Source) -> Vec<Violation> {
         let mut violations = Vec::new();
+        let rows: Vec<Option<&Node>> = match self.table.as_slice() {
+            [] => vec![None],
+            rows => rows.iter().map(Some).collect(),
+        };
         let mut visit = |node: &Node, anchor: Span| {
-            let focus = Focus {
-                object,
-                node,
-                anchor,
-            };
-            if let Some(when) = &self.when
-                && when.eval(&focus).truth != super::condition::Truth::True
-            {
-                return;
-            }
-            for outcome in self.require.failures(&focus) {
-                violations.push(Violation {
-                    span: outcome.span,
-                    message: self.message.render(&focus, source.slice(outcome.span)),
-                });
+            for row in &rows {
+                let focus = Focus::new(object, node, anchor, *row);
+                if let Some(when) = &self.when
+                    && when.eval(&focus).truth != super::condition::Truth::True
+                {
+                    continue;
+                }
+                for outcome in self.require.iter().flat_map(|c| c.failures(&focus)) {
+                    // Evidence written in the rule file (a table row) is no
+                    // place in the input: the focus is.
+                    let span = if outcome.span.source == object.span().source {
+                        outcome.span
+                    } else {
+                        anchor
+                    };
+                    violations.push(Violation {
+                        span,
+                        message: self.message.render(&focus, source.slice(span)),
+                    });
+                }
             }
         };
         match self.each.and_then(|name| object.view(name)) {
@@ -336,7 +379,14 @@ impl Template {
             parts.push(if inner == "value" {
                 Part::Value
             } else {
-                Part::Path(compile_path(inner, span, vocabulary)?)
+                let path = compile_path(inner, span, vocabulary)?;
+                if path.root == super::path::Root::Key {
+                    return error(
+                        span,
+                        "`$key` has a value only inside `all`, `any` or `none`",
+                    );
+                }
+                Part::Path(path)
             });
             rest = &rest[open + close + 1..];
         }
@@ -365,6 +415,86 @@ impl Template {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::kubernetes;
+    use crate::source::SourceId;
+
+    fn rule(text: &str) -> Rule {
+        let source = Source::new(SourceId(9), "r.yaml".into(), text.into());
+        let root = crate::formats::yaml::parse(&source)
+            .documents
+            .remove(0)
+            .root;
+        let formats = crate::vocabularies();
+        Rule::compile(&root, &formats, &crate::checklist_keys()).unwrap()
+    }
+
+    fn findings(rule: &Rule, manifest: &str) -> Vec<(String, String)> {
+        let source = Source::new(SourceId(0), "m.yaml".into(), manifest.into());
+        let objects = kubernetes::parse(&source).0;
+        objects
+            .iter()
+            .flat_map(|o| rule.check(o, &source))
+            .map(|v| (source.slice(v.span).to_string(), v.message))
+            .collect()
+    }
+
+    const HEAD: &str = "id: T101\nname: t\ntitle: t\nseverity: note\nchecklist: [R-kubernetes-cluster-6]\nhelp: h\n";
+
+    #[test]
+    fn a_table_evaluates_the_rule_once_per_row() {
+        let r = rule(&format!(
+            "{HEAD}applies-to: {{format: kubernetes}}\ntable:\n- {{api: extensions/v1beta1, kinds: [Ingress], use: networking.k8s.io/v1}}\n- {{api: policy/v1beta1, kinds: [PodDisruptionBudget], use: policy/v1}}\nrequire:\n  not:\n    all-of:\n    - {{path: apiVersion, equals: {{path: $row.api}}}}\n    - {{path: kind, in: {{path: $row.kinds}}}}\nmessage: '{{kind}} uses {{value}}; use {{$row.use}}'\n"
+        ));
+        let found = findings(
+            &r,
+            "apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\n---\napiVersion: extensions/v1beta1\nkind: Deployment\n",
+        );
+        assert_eq!(
+            found,
+            [(
+                "policy/v1beta1".to_string(),
+                "PodDisruptionBudget uses policy/v1beta1; use policy/v1".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn each_condition_of_a_require_list_reports_its_own_failures() {
+        let r = rule(&format!(
+            "{HEAD}applies-to: {{format: kubernetes, kind: workload}}\nrequire:\n- {{not: {{path: $pod.hostNetwork, equals: true}}}}\n- {{not: {{path: $pod.hostPID, equals: true}}}}\nmessage: m\n"
+        ));
+        let found = findings(
+            &r,
+            "apiVersion: v1\nkind: Pod\nspec: {hostNetwork: true, hostPID: true, hostIPC: true}\n",
+        );
+        assert_eq!(found.len(), 2);
+    }
+
+    #[test]
+    fn rule_files_reject_malformed_tables_and_defaults() {
+        for (extra, expected) in [
+            ("table: [1]\n", "non-empty list of mappings"),
+            ("default: maybe\n", "`on` or `off`"),
+            ("require: []\n", "needs a condition"),
+        ] {
+            let text = format!(
+                "{HEAD}applies-to: {{format: kubernetes}}\nmessage: m\n{extra}{}",
+                if extra.starts_with("require") {
+                    ""
+                } else {
+                    "require: {path: kind, present: true}\n"
+                }
+            );
+            let source = Source::new(SourceId(9), "r.yaml".into(), text);
+            let root = crate::formats::yaml::parse(&source)
+                .documents
+                .remove(0)
+                .root;
+            let err =
+                Rule::compile(&root, &crate::vocabularies(), &crate::checklist_keys()).unwrap_err();
+            assert!(err.message.contains(expected), "{extra}: {}", err.message);
+        }
+    }
 
     #[test]
     fn ids_and_names_have_a_fixed_shape() {

@@ -18,6 +18,7 @@ pub const VIEWS: &[&str] = &[
     "containers",
     "init-containers",
     "all-containers",
+    "volumes",
 ];
 
 /// Where each workload kind keeps its pod template (`metadata` and `spec`),
@@ -82,8 +83,9 @@ fn helm_template(source: &Source, document: &Document) -> Option<Box<str>> {
     })
 }
 
-fn object(body: Node, template: Option<Box<str>>) -> Option<Object> {
+fn object(mut body: Node, template: Option<Box<str>>) -> Option<Object> {
     let kind: Box<str> = kind_of(&body)?.into();
+    mark_unrendered(&mut body);
     let api_version = body.get("apiVersion")?.as_str().map(Box::from);
     let metadata = |key: &str| {
         body.at(&["metadata", key])
@@ -124,6 +126,26 @@ fn object(body: Node, template: Option<Box<str>>) -> Option<Object> {
     })
 }
 
+/// A Go template action (`{{ .Values.x }}`) left in a string is a value
+/// nobody knows until the chart is rendered.
+fn mark_unrendered(node: &mut Node) {
+    match &mut node.value {
+        Value::String(text) => {
+            if let Some(open) = text.find("{{")
+                && text[open..].contains("}}")
+            {
+                node.value = Value::Unknown(std::mem::take(text));
+            }
+        }
+        Value::List(items) => items.iter_mut().for_each(mark_unrendered),
+        Value::Map(map) => map
+            .entries
+            .iter_mut()
+            .for_each(|e| mark_unrendered(&mut e.value)),
+        _ => {}
+    }
+}
+
 fn pod_views(template: &[&'static str]) -> Vec<View> {
     let under = |keys: &[&'static str]| -> Vec<&'static str> {
         template.iter().chain(keys).copied().collect()
@@ -151,6 +173,7 @@ fn pod_views(template: &[&'static str]) -> Vec<View> {
             ],
             true,
         ),
+        view("volumes", vec![under(&["spec", "volumes"])], true),
     ]
 }
 
@@ -195,6 +218,24 @@ mod tests {
         assert_eq!(objs.len(), 2);
         assert_eq!(objs[1].classes, ["workload", "long-running"]);
         assert_eq!(objs[0].template.as_deref(), Some("gw/templates/all.yaml"));
+    }
+
+    #[test]
+    fn unrendered_template_actions_are_unknown() {
+        let objs = objects(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: \"{{ .Values.image }}\", args: [\"--x={{ .Values.x }}\", \"{literal}\"]}\n",
+        );
+        let container = &objs[0]
+            .body
+            .at(&["spec", "containers"])
+            .unwrap()
+            .as_list()
+            .unwrap()[0];
+        assert!(container.get("image").unwrap().is_unknown());
+        let args = container.get("args").unwrap().as_list().unwrap();
+        assert!(args[0].is_unknown());
+        assert_eq!(args[1].as_str(), Some("{literal}"));
+        assert_eq!(container.get("name").unwrap().as_str(), Some("a"));
     }
 
     #[test]
