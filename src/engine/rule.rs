@@ -57,6 +57,9 @@ pub struct Rule {
     kinds: Vec<Box<str>>,
     classes: Vec<Box<str>>,
     api_version: Option<Regex>,
+    /// Only objects rendered from a template (`true`, Helm output) or only
+    /// hand-written ones (`false`).
+    rendered: Option<bool>,
     each: Option<&'static str>,
     /// Rows the rule is evaluated for, one at a time, as `$row`.
     table: Vec<Node>,
@@ -136,7 +139,7 @@ impl Rule {
         }
         let applies = Fields::new(
             fields.required("applies-to", "a rule")?,
-            &["format", "kind", "api-version", "each"],
+            &["format", "kind", "api-version", "rendered", "each"],
             "`applies-to`",
         )?;
         let format_node = applies.required("format", "`applies-to`")?;
@@ -179,6 +182,11 @@ impl Rule {
                     })?,
                 )
             }
+        };
+        let rendered = match applies.get("rendered").map(|n| (n, &n.value)) {
+            None => None,
+            Some((_, Value::Bool(b))) => Some(*b),
+            Some((node, _)) => return error(node.span, "`rendered` is true or false"),
         };
         let each = match applies.get("each") {
             None => None,
@@ -257,6 +265,7 @@ impl Rule {
             kinds,
             classes,
             api_version,
+            rendered,
             each,
             table,
             when,
@@ -277,6 +286,9 @@ impl Rule {
                     .as_deref()
                     .is_some_and(|v| re.is_match(v))
             })
+            && self
+                .rendered
+                .is_none_or(|rendered| object.template.is_some() == rendered)
     }
 
     /// Every focus of the object that fails the rule.
