@@ -79,6 +79,12 @@ pub enum Test {
     Matches(Regex),
     Compare(Vec<(Comparison, Operand)>),
     Length(Vec<(Comparison, f64)>),
+    /// A duration (`5m`) within bounds, in seconds.
+    Duration(Vec<(Comparison, f64)>),
+    /// Every entry of the map is also in the map at these paths.
+    SubsetOf(Vec<Path>),
+    /// The list's items have different values at this path.
+    Distinct(Path),
     All(Box<Condition>),
     Any(Box<Condition>),
     None(Box<Condition>),
@@ -130,13 +136,46 @@ pub struct Capture {
 const TYPES: &[&str] = &["null", "bool", "number", "string", "list", "map"];
 
 const TESTS: &[&str] = &[
-    "present", "equals", "in", "matches", "gt", "gte", "lt", "lte", "length", "all", "any", "none",
+    "present",
+    "equals",
+    "in",
+    "matches",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "length",
+    "duration",
+    "subset-of",
+    "distinct",
+    "all",
+    "any",
+    "none",
     "type",
 ];
 
 const CONDITION_KEYS: &[&str] = &[
-    "path", "capture", "present", "equals", "in", "matches", "gt", "gte", "lt", "lte", "length",
-    "all", "any", "none", "type", "all-of", "any-of", "not",
+    "path",
+    "capture",
+    "present",
+    "equals",
+    "in",
+    "matches",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "length",
+    "duration",
+    "subset-of",
+    "distinct",
+    "all",
+    "any",
+    "none",
+    "type",
+    "all-of",
+    "any-of",
+    "not",
 ];
 
 /// What a compiled path may refer to.
@@ -252,6 +291,33 @@ impl Condition {
                 }
                 Test::Length(bounds)
             }
+            "duration" => {
+                let fields = Fields::new(value, &["gt", "gte", "lt", "lte"], "`duration`")?;
+                let mut bounds = Vec::new();
+                for entry in &fields.map.entries {
+                    let cmp = comparison(entry)?;
+                    let seconds = match &entry.value.value {
+                        Value::Number(n) => Some(*n),
+                        Value::String(s) => quantity::duration(s),
+                        _ => None,
+                    };
+                    match seconds {
+                        Some(seconds) => bounds.push((cmp, seconds)),
+                        None => {
+                            return error(
+                                entry.value.span,
+                                "a duration bound is a duration (`1m`, `30s`) or seconds",
+                            );
+                        }
+                    }
+                }
+                Test::Duration(bounds)
+            }
+            "subset-of" => match path_operand(value, vocabulary, false)? {
+                Some(paths) => Test::SubsetOf(paths),
+                None => return error(value.span, "`subset-of` takes `{path: …}`"),
+            },
+            "distinct" => Test::Distinct(compile_path(string(value)?, value.span, vocabulary)?),
             "all" | "any" | "none" => {
                 let inner = Box::new(Condition::compile(value, vocabulary)?);
                 match &*first.key {
@@ -399,8 +465,9 @@ fn compile_capture(node: &Node) -> Result<Capture> {
 
 impl Condition {
     /// Every piece of evidence that the condition fails: one per offending
-    /// item when it is an `all` or `none` over a list, so that each bad item
-    /// is its own finding, else at most one.
+    /// item when it is an `all` or `none` over a list (and, for an `all`,
+    /// one per offending item of each item), so that each bad item is its
+    /// own finding, else at most one.
     pub fn failures(&self, focus: &Focus) -> Vec<Outcome> {
         if let Condition::Test {
             paths,
@@ -417,9 +484,21 @@ impl Condition {
             };
             return items(node)
                 .into_iter()
-                .map(|(key, item)| inner.eval(&focus.nested(item, item_anchor(item), key)))
-                .filter(|outcome| outcome.truth == failing)
-                .map(|outcome| Outcome::new(false, outcome.span))
+                .flat_map(|(key, item)| {
+                    let focus = focus.nested(item, item_anchor(item), key);
+                    // An offending item of an `all` may itself hold several
+                    // offending items.
+                    if failing == Truth::False {
+                        inner.failures(&focus)
+                    } else {
+                        let outcome = inner.eval(&focus);
+                        if outcome.truth == failing {
+                            vec![Outcome::new(false, outcome.span)]
+                        } else {
+                            Vec::new()
+                        }
+                    }
+                })
                 .collect();
         }
         let outcome = self.eval(focus);
@@ -650,6 +729,67 @@ impl Test {
                 } as f64;
                 let holds = bounds.iter().all(|(cmp, bound)| cmp.holds(length, *bound));
                 Outcome::new(holds, key.unwrap_or(node.span))
+            }
+            Test::Duration(bounds) => match node.scalar_text().and_then(|t| quantity::duration(&t))
+            {
+                Some(seconds) => Outcome::new(
+                    bounds.iter().all(|(cmp, bound)| cmp.holds(seconds, *bound)),
+                    node.span,
+                ),
+                // Not a duration: another check speaks of that.
+                None => Outcome::unknown(node.span),
+            },
+            Test::SubsetOf(paths) => {
+                let Some(map) = node.as_map() else {
+                    return Outcome::unknown(node.span);
+                };
+                let other = match lookup_first(paths, focus) {
+                    Lookup::Found { node: other, .. } if other.is_unknown() => {
+                        return Outcome::unknown(other.span);
+                    }
+                    Lookup::Found { node: other, .. } => other.as_map(),
+                    Lookup::Unknown { span } => return Outcome::unknown(span),
+                    Lookup::Missing { .. } => None,
+                };
+                for entry in &map.entries {
+                    let theirs = other.and_then(|m| m.get(&entry.key)).map(|e| &e.value);
+                    match theirs {
+                        Some(v) if v.is_unknown() || entry.value.is_unknown() => {
+                            return Outcome::unknown(entry.value.span);
+                        }
+                        Some(v) if same_value(v, &entry.value) => {}
+                        _ => return Outcome::new(false, entry.value.span),
+                    }
+                }
+                Outcome::new(true, key.unwrap_or(node.span))
+            }
+            Test::Distinct(path) => {
+                let Some(list) = node.as_list() else {
+                    return Outcome::unknown(node.span);
+                };
+                let mut seen: Vec<&Node> = Vec::new();
+                let mut unknown = None;
+                for item in list {
+                    match path.lookup(&focus.nested(item, item_anchor(item), None)) {
+                        Lookup::Found { node: value, .. } if value.is_unknown() => {
+                            unknown.get_or_insert(value.span);
+                        }
+                        Lookup::Found { node: value, .. } => {
+                            if seen.iter().any(|s| same_value(s, value)) {
+                                return Outcome::new(false, value.span);
+                            }
+                            seen.push(value);
+                        }
+                        Lookup::Unknown { span } => {
+                            unknown.get_or_insert(span);
+                        }
+                        Lookup::Missing { .. } => {}
+                    }
+                }
+                match unknown {
+                    Some(span) => Outcome::unknown(span),
+                    None => Outcome::new(true, key.unwrap_or(node.span)),
+                }
             }
             Test::Compare(bounds) => {
                 let Some(left) = number(node) else {
@@ -890,6 +1030,44 @@ mod tests {
     }
 
     #[test]
+    fn subset_distinct_and_duration() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nspec:\n  selector: {matchLabels: {app: api, tier: web}}\n  template:\n    metadata: {labels: {app: api, tier: db}}\n    spec:\n      containers: [{name: a}, {name: b}, {name: a}]\n  for: 1h30m\n";
+        let (source, deployment) = object(text);
+        let subset = eval(
+            &deployment,
+            "{path: spec.selector.matchLabels, subset-of: {path: spec.template.metadata.labels}}",
+        );
+        assert_eq!(subset.truth, Truth::False);
+        assert_eq!(source.slice(subset.span), "web");
+        let names = eval(
+            &deployment,
+            "{path: spec.template.spec.containers, distinct: name}",
+        );
+        assert_eq!(names.truth, Truth::False);
+        assert_eq!(source.slice(names.span), "a");
+        assert!(names.span.start > subset.span.start, "the second `a`");
+        for (bound, holds) in [("{gte: 1m}", Truth::True), ("{lt: 1h}", Truth::False)] {
+            let outcome = eval(
+                &deployment,
+                &format!("{{path: spec.for, duration: {bound}}}"),
+            );
+            assert_eq!(outcome.truth, holds, "{bound}");
+        }
+    }
+
+    #[test]
+    fn an_all_inside_an_all_reports_each_offending_inner_item() {
+        let text = "apiVersion: v1\nkind: R\nspec:\n  groups:\n  - rules: [{alert: A}, {alert: B, for: 5m}, {alert: C}]\n  - rules: [{alert: D}]\n";
+        let (source, object) = object(text);
+        let focus = Focus::new(&object, &object.body, object.anchor, None);
+        let failures =
+            condition("{path: spec.groups, all: {path: rules, all: {path: for, present: true}}}")
+                .failures(&focus);
+        let spans: Vec<&str> = failures.iter().map(|f| source.slice(f.span)).collect();
+        assert_eq!(spans, ["alert", "alert", "alert"]);
+    }
+
+    #[test]
     fn a_missing_value_points_at_the_nearest_enclosing_key() {
         let (source, pod) = object(POD);
         let outcome = eval(
@@ -1000,6 +1178,8 @@ mod tests {
             ("{path: a, equals: {path: b.*}}", "only allowed in"),
             ("{path: $key.a, present: true}", "no keys below it"),
             ("{path: a, capture: '(', present: true}", "invalid regex"),
+            ("{path: a, duration: {gte: soon}}", "a duration bound"),
+            ("{path: a, subset-of: [b]}", "takes `{path: …}`"),
         ] {
             let source = Source::new(SourceId(1), "c.yaml".into(), text.into());
             let root = crate::formats::yaml::parse(&source)
