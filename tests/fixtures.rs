@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use airworthy::discover::{DEFAULT_MAX_FILE_SIZE, DiscoverOptions};
+use airworthy::engine::Engine;
 use airworthy::finding::Severity;
 use airworthy::{CheckOptions, RuleOptions};
 
@@ -49,7 +50,8 @@ fn expected(text: &str) -> BTreeMap<(String, usize), usize> {
     expected
 }
 
-fn actual(rule: &str, file: &Path) -> BTreeMap<(String, usize), usize> {
+/// The engine with the directory's rule alone, compiled once per directory.
+fn engine_for(rule: &str) -> Engine {
     let (engine, unmatched) = airworthy::load_rules(&RuleOptions {
         select: vec![rule.to_string()],
         ..RuleOptions::default()
@@ -59,8 +61,12 @@ fn actual(rule: &str, file: &Path) -> BTreeMap<(String, usize), usize> {
         unmatched.is_empty(),
         "fixture directory {rule} names no rule"
     );
+    engine
+}
+
+fn actual(engine: &Engine, file: &Path) -> BTreeMap<(String, usize), usize> {
     let run = airworthy::check(
-        &engine,
+        engine,
         &CheckOptions {
             discover: DiscoverOptions {
                 paths: vec![file.to_path_buf()],
@@ -91,10 +97,11 @@ fn every_fixture_yields_exactly_its_expected_findings() {
     let mut checked = 0;
     for dir in fixture_dirs() {
         let rule = dir.file_name().unwrap().to_string_lossy().to_string();
+        let engine = engine_for(&rule);
         for file in files(&dir) {
             let text = std::fs::read_to_string(&file).unwrap();
             let expected = expected(&text);
-            let actual = actual(&rule, &file);
+            let actual = actual(&engine, &file);
             let name = file.file_name().unwrap().to_string_lossy();
             if name.starts_with("pass-") && !expected.is_empty() {
                 failures.push(format!(
