@@ -672,7 +672,8 @@ impl Test {
             Lookup::Missing { nearest } => {
                 let truth = match self {
                     Test::Present(want) => !want,
-                    Test::All(_) | Test::None(_) => true,
+                    // Nothing holds no offending item.
+                    Test::All(_) | Test::None(_) | Test::Distinct(_) | Test::SubsetOf(_) => true,
                     _ => false,
                 };
                 return Outcome::missing(truth, nearest);
@@ -1046,6 +1047,12 @@ mod tests {
         assert_eq!(names.truth, Truth::False);
         assert_eq!(source.slice(names.span), "a");
         assert!(names.span.start > subset.span.start, "the second `a`");
+        for nothing in [
+            "{path: spec.template.spec.initContainers, distinct: name}",
+            "{path: spec.nothing, subset-of: {path: spec.template.metadata.labels}}",
+        ] {
+            assert_eq!(eval(&deployment, nothing).truth, Truth::True, "{nothing}");
+        }
         for (bound, holds) in [("{gte: 1m}", Truth::True), ("{lt: 1h}", Truth::False)] {
             let outcome = eval(
                 &deployment,
