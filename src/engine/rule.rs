@@ -294,31 +294,33 @@ impl Rule {
     /// Every focus of the object that fails the rule.
     pub fn check(&self, object: &Object, source: &Source) -> Vec<Violation> {
         let mut violations = Vec::new();
-        let rows: Vec<Option<&Node>> = match self.table.as_slice() {
-            [] => vec![None],
-            rows => rows.iter().map(Some).collect(),
+        let mut visit_row = |node: &Node, anchor: Span, row: Option<&Node>| {
+            let focus = Focus::new(object, node, anchor, row);
+            if let Some(when) = &self.when
+                && when.eval(&focus).truth != super::condition::Truth::True
+            {
+                return;
+            }
+            for outcome in self.require.iter().flat_map(|c| c.failures(&focus)) {
+                // Evidence written in the rule file (a table row) is no
+                // place in the input: the focus is.
+                let span = if outcome.span.source == object.span().source {
+                    outcome.span
+                } else {
+                    anchor
+                };
+                violations.push(Violation {
+                    span,
+                    message: self.message.render(&focus, source.slice(span)),
+                });
+            }
         };
         let mut visit = |node: &Node, anchor: Span| {
-            for row in &rows {
-                let focus = Focus::new(object, node, anchor, *row);
-                if let Some(when) = &self.when
-                    && when.eval(&focus).truth != super::condition::Truth::True
-                {
-                    continue;
-                }
-                for outcome in self.require.iter().flat_map(|c| c.failures(&focus)) {
-                    // Evidence written in the rule file (a table row) is no
-                    // place in the input: the focus is.
-                    let span = if outcome.span.source == object.span().source {
-                        outcome.span
-                    } else {
-                        anchor
-                    };
-                    violations.push(Violation {
-                        span,
-                        message: self.message.render(&focus, source.slice(span)),
-                    });
-                }
+            if self.table.is_empty() {
+                visit_row(node, anchor, None);
+            }
+            for row in &self.table {
+                visit_row(node, anchor, Some(row));
             }
         };
         match self.each.and_then(|name| object.view(name)) {
