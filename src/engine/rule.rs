@@ -293,7 +293,7 @@ impl Rule {
 
     /// Every focus of the object that fails the rule.
     pub fn check(&self, object: &Object, source: &Source) -> Vec<Violation> {
-        let mut violations = Vec::new();
+        let mut violations: Vec<Violation> = Vec::new();
         let mut visit_row = |node: &Node, anchor: Span, row: Option<&Node>| {
             let focus = Focus::new(object, node, anchor, row);
             if let Some(when) = &self.when
@@ -301,6 +301,7 @@ impl Rule {
             {
                 return;
             }
+            let first = violations.len();
             for outcome in self.require.iter().flat_map(|c| c.failures(&focus)) {
                 // Evidence written in the rule file (a table row) is no
                 // place in the input: the focus is.
@@ -309,6 +310,10 @@ impl Rule {
                 } else {
                     anchor
                 };
+                // Two conditions that fail at one place are one finding.
+                if violations[first..].iter().any(|v| v.span == span) {
+                    continue;
+                }
                 violations.push(Violation {
                     span,
                     message: self.message.render(&focus, source.slice(span)),
@@ -482,6 +487,16 @@ mod tests {
             "apiVersion: v1\nkind: Pod\nspec: {hostNetwork: true, hostPID: true, hostIPC: true}\n",
         );
         assert_eq!(found.len(), 2);
+        // Two conditions failing at one place are one finding.
+        let missing = findings(&r, "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n");
+        assert!(missing.is_empty());
+        let r = rule(&format!(
+            "{HEAD}applies-to: {{format: kubernetes}}\nrequire:\n- {{path: spec.a, present: true}}\n- {{path: spec.b, present: true}}\nmessage: m\n"
+        ));
+        assert_eq!(
+            findings(&r, "apiVersion: v1\nkind: X\nspec: {c: 1}\n").len(),
+            1
+        );
     }
 
     #[test]
