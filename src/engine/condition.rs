@@ -752,8 +752,12 @@ impl Test {
                     Lookup::Unknown { span } => return Outcome::unknown(span),
                     Lookup::Missing { .. } => None,
                 };
+                // Keyed once, so that huge maps cost linear time.
+                let theirs_by_key: std::collections::HashMap<&str, &Node> = other
+                    .map(|m| m.entries.iter().map(|e| (&*e.key, &e.value)).collect())
+                    .unwrap_or_default();
                 for entry in &map.entries {
-                    let theirs = other.and_then(|m| m.get(&entry.key)).map(|e| &e.value);
+                    let theirs = theirs_by_key.get(&*entry.key).copied();
                     match theirs {
                         Some(v) if v.is_unknown() || entry.value.is_unknown() => {
                             return Outcome::unknown(entry.value.span);
@@ -768,7 +772,10 @@ impl Test {
                 let Some(list) = node.as_list() else {
                     return Outcome::unknown(node.span);
                 };
-                let mut seen: Vec<&Node> = Vec::new();
+                // Scalars by type and text, so that huge lists cost linear
+                // time; lists and maps compared one by one.
+                let mut scalars = std::collections::HashSet::new();
+                let mut structures: Vec<&Node> = Vec::new();
                 let mut unknown = None;
                 for item in list {
                     match path.lookup(&focus.nested(item, item_anchor(item), None)) {
@@ -776,10 +783,17 @@ impl Test {
                             unknown.get_or_insert(value.span);
                         }
                         Lookup::Found { node: value, .. } => {
-                            if seen.iter().any(|s| same_value(s, value)) {
+                            let repeated = match value.scalar_text() {
+                                Some(text) => !scalars.insert((type_name(value), text)),
+                                None => {
+                                    let seen = structures.iter().any(|s| same_value(s, value));
+                                    structures.push(value);
+                                    seen
+                                }
+                            };
+                            if repeated {
                                 return Outcome::new(false, value.span);
                             }
-                            seen.push(value);
                         }
                         Lookup::Unknown { span } => {
                             unknown.get_or_insert(span);
