@@ -17,7 +17,7 @@ pub use rule::{FormatVocabulary, PEER_TOOLS, Rule};
 
 use crate::finding::{Finding, RuleMeta, Severity};
 use crate::formats::yaml;
-use crate::model::{Diagnostic, Node, Object, Problem, Value};
+use crate::model::{Diagnostic, Entry, Node, Object, Problem, Value};
 use crate::source::{Sources, Span};
 
 /// A rule file to load: where it came from and its text.
@@ -318,44 +318,55 @@ pub fn fingerprint(parts: &[&str]) -> String {
 fn logical_path(body: &Node, span: Span) -> String {
     let mut path = String::new();
     let mut node = body;
-    'descend: loop {
+    loop {
         if node.span == span {
             break;
         }
         match &node.value {
             Value::Map(map) => {
-                for entry in &map.entries {
-                    if entry.key_span == span {
-                        path.push('.');
-                        path.push_str(&entry.key);
-                        break 'descend;
-                    }
-                    if contains(entry.value.span, span) {
-                        path.push('.');
-                        path.push_str(&entry.key);
-                        node = &entry.value;
-                        continue 'descend;
-                    }
+                let hit = |e: &Entry| e.key_span == span || contains(e.value.span, span);
+                let Some((_, entry)) = find(&map.entries, span, |e| e.value.span.end, hit) else {
+                    break;
+                };
+                path.push('.');
+                path.push_str(&entry.key);
+                if entry.key_span == span {
+                    break;
                 }
-                break;
+                node = &entry.value;
             }
             Value::List(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    if contains(item.span, span) {
-                        match item.get("name").and_then(Node::as_str) {
-                            Some(name) => path.push_str(&format!("[{name}]")),
-                            None => path.push_str(&format!("[{i}]")),
-                        }
-                        node = item;
-                        continue 'descend;
-                    }
+                let hit = |i: &Node| contains(i.span, span);
+                let Some((i, item)) = find(items, span, |i| i.span.end, hit) else {
+                    break;
+                };
+                match item.get("name").and_then(Node::as_str) {
+                    Some(name) => path.push_str(&format!("[{name}]")),
+                    None => path.push_str(&format!("[{i}]")),
                 }
-                break;
+                node = item;
             }
             _ => break,
         }
     }
     path
+}
+
+/// The item (and its index) that `hit` accepts. Items are in source order, so
+/// the first one that ends at or after `span` is tried first: a finding in the
+/// ten-thousandth container costs a binary search, not a scan. Aliases, whose
+/// copies keep the spans they were written at, fall back to the scan.
+fn find<T>(
+    items: &[T],
+    span: Span,
+    end: impl Fn(&T) -> u32,
+    hit: impl Fn(&T) -> bool,
+) -> Option<(usize, &T)> {
+    let guess = items.partition_point(|item| end(item) < span.end);
+    match items.get(guess) {
+        Some(item) if hit(item) => Some((guess, item)),
+        _ => items.iter().enumerate().find(|(_, item)| hit(item)),
+    }
 }
 
 fn contains(outer: Span, inner: Span) -> bool {
@@ -384,6 +395,21 @@ mod tests {
 
     fn running(engine: &Engine) -> Vec<&str> {
         engine.rules.iter().map(|r| &*r.meta.id).collect()
+    }
+
+    #[test]
+    fn logical_paths_name_list_items_and_keys() {
+        use crate::source::{Source, SourceId};
+        let text = "spec:\n  containers:\n  - {name: a, image: x}\n  - {name: b, image: y}\n  args: [p, q]\n";
+        let source = Source::new(SourceId(0), "p.yaml".into(), text.into());
+        let body = yaml::parse(&source).documents.remove(0).root;
+        let containers = body.at(&["spec", "containers"]).unwrap().as_list().unwrap();
+        let image = containers[1].get("image").unwrap();
+        assert_eq!(logical_path(&body, image.span), ".spec.containers[b].image");
+        let q = &body.at(&["spec", "args"]).unwrap().as_list().unwrap()[1];
+        assert_eq!(logical_path(&body, q.span), ".spec.args[1]");
+        let key = body.as_map().unwrap().entries[0].key_span;
+        assert_eq!(logical_path(&body, key), ".spec");
     }
 
     #[test]
