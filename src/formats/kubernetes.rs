@@ -9,7 +9,7 @@ use crate::model::{Diagnostic, Format, Node, Object, Value, View};
 use crate::source::Source;
 
 /// Classes of kinds that rules may name in `applies-to.kind`.
-pub const CLASSES: &[&str] = &["workload", "long-running"];
+pub const CLASSES: &[&str] = &["workload", "long-running", "ingress-nginx-configmap"];
 
 /// Views that rules may name in `each` or as `$view.path`.
 pub const VIEWS: &[&str] = &[
@@ -108,6 +108,9 @@ fn object(mut body: Node, template: Option<Box<str>>) -> Option<Object> {
         }
         views = pod_views(template_path);
     }
+    if is_ingress_nginx_configmap(&kind, api_version.as_deref(), &body) {
+        classes.push("ingress-nginx-configmap");
+    }
     let anchor = body
         .at(&["metadata", "name"])
         .or_else(|| body.get("kind"))
@@ -124,6 +127,23 @@ fn object(mut body: Node, template: Option<Box<str>>) -> Option<Object> {
         anchor,
         template,
     })
+}
+
+/// The ingress-nginx controller's ConfigMap: its default name (with a Helm
+/// release prefix), the name of old manifests, or the labels the Helm chart
+/// gives it. One named by another `--configmap=` argument waits for relations.
+fn is_ingress_nginx_configmap(kind: &str, api_version: Option<&str>, body: &Node) -> bool {
+    if kind != "ConfigMap" || api_version != Some("v1") {
+        return false;
+    }
+    let name = body.at(&["metadata", "name"]).and_then(Node::as_str);
+    let label = |key| body.at(&["metadata", "labels", key]).and_then(Node::as_str);
+    name.is_some_and(|n| {
+        n == "nginx-configuration"
+            || n == "ingress-nginx-controller"
+            || n.ends_with("-ingress-nginx-controller")
+    }) || (label("app.kubernetes.io/name") == Some("ingress-nginx")
+        && label("app.kubernetes.io/component") == Some("controller"))
 }
 
 /// A Go template action (`{{ .Values.x }}`) left in a string is a value
@@ -236,6 +256,18 @@ mod tests {
         assert!(args[0].is_unknown());
         assert_eq!(args[1].as_str(), Some("{literal}"));
         assert_eq!(container.get("name").unwrap().as_str(), Some("a"));
+    }
+
+    #[test]
+    fn the_ingress_nginx_configmap_is_recognised_by_name_or_chart_labels() {
+        let objs = objects(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: edge-ingress-nginx-controller}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: custom\n  labels: {app.kubernetes.io/name: ingress-nginx, app.kubernetes.io/component: controller}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller-extra}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: ingress-nginx-controller}\n",
+        );
+        let recognised: Vec<bool> = objs
+            .iter()
+            .map(|o| o.classes.contains(&"ingress-nginx-configmap"))
+            .collect();
+        assert_eq!(recognised, [true, true, false, false]);
     }
 
     #[test]
