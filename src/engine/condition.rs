@@ -483,7 +483,6 @@ impl Condition {
                 Truth::True
             };
             return items(node)
-                .into_iter()
                 .flat_map(|(key, item)| {
                     let focus = focus.nested(item, item_anchor(item), key);
                     // An offending item of an `all` may itself hold several
@@ -857,16 +856,33 @@ impl Test {
 /// A list item, or a map value with its key.
 type Item<'a> = (Option<(&'a str, Span)>, &'a Node);
 
-/// The items of a list, the values of a map (with their keys), or the node.
-fn items(node: &Node) -> Vec<Item<'_>> {
+/// The items of a list, the values of a map (with their keys), or the node
+/// itself, without collecting them.
+enum Items<'a> {
+    List(std::slice::Iter<'a, Node>),
+    Map(std::slice::Iter<'a, crate::model::Entry>),
+    One(Option<&'a Node>),
+}
+
+impl<'a> Iterator for Items<'a> {
+    type Item = Item<'a>;
+
+    fn next(&mut self) -> Option<Item<'a>> {
+        match self {
+            Items::List(items) => items.next().map(|item| (None, item)),
+            Items::Map(entries) => entries
+                .next()
+                .map(|e| (Some((&*e.key, e.key_span)), &e.value)),
+            Items::One(node) => node.take().map(|node| (None, node)),
+        }
+    }
+}
+
+fn items(node: &Node) -> Items<'_> {
     match &node.value {
-        Value::List(items) => items.iter().map(|item| (None, item)).collect(),
-        Value::Map(map) => map
-            .entries
-            .iter()
-            .map(|e| (Some((&*e.key, e.key_span)), &e.value))
-            .collect(),
-        _ => vec![(None, node)],
+        Value::List(items) => Items::List(items.iter()),
+        Value::Map(map) => Items::Map(map.entries.iter()),
+        _ => Items::One(Some(node)),
     }
 }
 

@@ -180,8 +180,8 @@ impl Path {
                         nearest: object.anchor,
                     };
                 };
-                let base: Vec<&str> = view.paths[0].clone();
-                match walk_keys(&object.body, None, object.anchor, base.iter().copied()) {
+                let base = view.paths[0].iter().copied();
+                match walk_keys(&object.body, None, object.anchor, base) {
                     Lookup::Found { node, key } => {
                         walk(node, key, key.unwrap_or(object.anchor), &self.keys)
                     }
