@@ -309,7 +309,7 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
             .filter_map(|d| engine.diagnostic_finding(d, &sources)),
     );
     findings.retain(|f| sources.get(f.span.source).role == Role::Reported);
-    let enabled = engine.metas().iter().map(|m| m.id.clone()).collect();
+    let enabled = engine.running().iter().map(|m| m.id.clone()).collect();
     let rules = suppress::RuleIndex {
         known: engine.known(),
         enabled: &enabled,
@@ -362,7 +362,7 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
         unanalysed,
         sources,
         findings,
-        rules: engine.metas(),
+        rules: engine.running(),
         skipped,
         examined,
         known: engine.known().to_vec(),

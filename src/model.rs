@@ -111,37 +111,51 @@ impl Node {
         };
         let mut steps = Vec::new();
         let mut node = self;
-        'descend: while node.span != span {
+        while node.span != span {
             match &node.value {
                 Value::Map(map) => {
-                    for entry in &map.entries {
-                        if entry.key_span == span {
-                            steps.push(Step::Key(&entry.key));
-                            break 'descend;
-                        }
-                        if contains(entry.value.span) {
-                            steps.push(Step::Key(&entry.key));
-                            node = &entry.value;
-                            continue 'descend;
-                        }
+                    let hit = |e: &Entry| e.key_span == span || contains(e.value.span);
+                    let Some((_, entry)) = find(&map.entries, span, |e| e.value.span.end, hit)
+                    else {
+                        break;
+                    };
+                    steps.push(Step::Key(&entry.key));
+                    if entry.key_span == span {
+                        break;
                     }
-                    break;
+                    node = &entry.value;
                 }
                 Value::List(items) => {
-                    for (index, item) in items.iter().enumerate() {
-                        if contains(item.span) {
-                            let name = item.get("name").and_then(Node::as_str);
-                            steps.push(Step::Item(index, name));
-                            node = item;
-                            continue 'descend;
-                        }
-                    }
-                    break;
+                    let Some((index, item)) =
+                        find(items, span, |i| i.span.end, |i| contains(i.span))
+                    else {
+                        break;
+                    };
+                    let name = item.get("name").and_then(Node::as_str);
+                    steps.push(Step::Item(index, name));
+                    node = item;
                 }
                 _ => break,
             }
         }
         steps
+    }
+}
+
+/// The item (and its index) that `hit` accepts. Items are in source order, so
+/// the first one that ends at or after `span` is tried first: a finding in the
+/// ten-thousandth container costs a binary search, not a scan. Aliases, whose
+/// copies keep the spans they were written at, fall back to the scan.
+fn find<T>(
+    items: &[T],
+    span: Span,
+    end: impl Fn(&T) -> u32,
+    hit: impl Fn(&T) -> bool,
+) -> Option<(usize, &T)> {
+    let guess = items.partition_point(|item| end(item) < span.end);
+    match items.get(guess) {
+        Some(item) if hit(item) => Some((guess, item)),
+        _ => items.iter().enumerate().find(|(_, item)| hit(item)),
     }
 }
 
@@ -152,6 +166,11 @@ pub fn format_number(n: f64) -> String {
         format!("{n}")
     }
 }
+
+/// The key of an unknown entry in a map that may hold keys nobody can know
+/// (an nginx level with an include that cannot be followed): whatever the
+/// map lacks is unknown there, not missing.
+pub const UNKNOWN_REST: &str = "(unknown)";
 
 /// The input formats airworthy reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -6,6 +6,11 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct SourceId(pub u32);
 
+/// The source id of spans into a rule file that rules carry into the
+/// evaluation (the rows of a rule's `table`): they are no place in the
+/// input, and a finding never points at them.
+pub const RULE_FILE: SourceId = SourceId(u32::MAX);
+
 /// A byte range in one source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Span {

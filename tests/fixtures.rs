@@ -89,9 +89,21 @@ fn expected(fixture: &Path) -> Expectations {
 fn actual(rule: &str, fixture: &Path) -> Expectations {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     let engine = ENGINE.get_or_init(|| {
-        airworthy::load_rules(&RuleOptions::default())
-            .unwrap_or_else(|e| panic!("rules load: {e:?}"))
-            .0
+        let load = |options: &RuleOptions| {
+            airworthy::load_rules(options)
+                .unwrap_or_else(|e| panic!("rules load: {e:?}"))
+                .0
+        };
+        // Every rule, those off by default too: naming them turns them on.
+        let every: Vec<String> = load(&RuleOptions::default())
+            .metas()
+            .iter()
+            .map(|m| m.id.clone())
+            .collect();
+        load(&RuleOptions {
+            select: every,
+            ..RuleOptions::default()
+        })
     });
     assert!(
         engine.metas().iter().any(|m| m.id == rule),

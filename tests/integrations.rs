@@ -163,6 +163,12 @@ fn the_action_step_annotates_writes_sarif_and_a_job_summary() {
     let dir = tempfile::tempdir().unwrap();
     let workspace = dir.path();
     std::fs::write(workspace.join("pod.yaml"), BAD).unwrap();
+    // The test is about the action's step, not about which rules exist.
+    std::fs::write(
+        workspace.join(".airworthy.yaml"),
+        "rules: {select: [K8S301]}\n",
+    )
+    .unwrap();
     let summary = workspace.join("summary.md");
     let outputs = workspace.join("outputs.txt");
     let path = format!(

@@ -3,7 +3,7 @@
 
 use regex::Regex;
 
-use super::path::{Focus, Lookup, Path, Root};
+use super::path::{Focus, Lookup, Path, Root, WILDCARD};
 use super::quantity;
 use super::schema::{Fields, Result, SchemaError, error, string};
 use crate::model::{FormatVocabulary, Node, Value};
@@ -77,9 +77,11 @@ impl Outcome {
 
 #[derive(Debug)]
 pub enum Condition {
-    /// A test of the value at the first of `paths` that is present.
+    /// A test of the value at the first of `paths` that is present, or of
+    /// the text `capture` extracts from it.
     Test {
         paths: Vec<Path>,
+        capture: Option<Capture>,
         test: Test,
     },
     AllOf(Vec<Condition>),
@@ -94,9 +96,17 @@ pub enum Test {
     /// Equal to the value at the first present path (`equals: {path: …}`).
     EqualsPath(Vec<Path>),
     In(Vec<Node>),
+    /// Equal to one of the values these paths reach (`*` fans out).
+    InPaths(Vec<Path>),
     Matches(Regex),
     Compare(Vec<(Comparison, Operand)>),
     Length(Vec<(Comparison, f64)>),
+    /// A duration (`5m`) within bounds, in seconds.
+    Duration(Vec<(Comparison, f64)>),
+    /// Every entry of the map is also in the map at these paths.
+    SubsetOf(Vec<Path>),
+    /// The list's items have different values at this path.
+    Distinct(Path),
     All(Box<Condition>),
     Any(Box<Condition>),
     None(Box<Condition>),
@@ -163,12 +173,19 @@ impl Comparison {
 }
 
 /// The right-hand side of a comparison: a number or quantity, or another
-/// value of the object.
+/// value of the object, scaled by `times`.
 #[derive(Debug)]
 pub enum Operand {
     Number(f64),
-    /// Another value of the object, times a factor (`{path: …, times: 2}`).
-    Paths(Vec<Path>, f64),
+    Paths { paths: Vec<Path>, times: f64 },
+}
+
+/// Text taken out of a scalar before it is tested: the expansion of `as`
+/// (`$1`, `${name}`) for the first match of `regex`. No match is no value.
+#[derive(Debug)]
+pub struct Capture {
+    regex: Regex,
+    template: String,
 }
 
 const TYPES: &[&str] = &["null", "bool", "number", "string", "list", "map"];
@@ -183,6 +200,9 @@ const TESTS: &[&str] = &[
     "lt",
     "lte",
     "length",
+    "duration",
+    "subset-of",
+    "distinct",
     "all",
     "any",
     "none",
@@ -196,6 +216,7 @@ const TESTS: &[&str] = &[
 
 const CONDITION_KEYS: &[&str] = &[
     "path",
+    "capture",
     "present",
     "equals",
     "in",
@@ -205,6 +226,9 @@ const CONDITION_KEYS: &[&str] = &[
     "lt",
     "lte",
     "length",
+    "duration",
+    "subset-of",
+    "distinct",
     "all",
     "any",
     "none",
@@ -290,6 +314,7 @@ impl Condition {
             }],
             Some(node) => compile_paths(node, vocabulary)?,
         };
+        let capture = fields.get("capture").map(compile_capture).transpose()?;
         let tests: Vec<_> = fields
             .map
             .entries
@@ -321,15 +346,16 @@ impl Condition {
                 Value::Bool(b) => Test::Present(b),
                 _ => return error(value.span, "`present` takes true or false"),
             },
-            "equals" => match value.as_map() {
-                Some(map) if map.entries.len() == 1 && &*map.entries[0].key == "path" => {
-                    Test::EqualsPath(compile_paths(&map.entries[0].value, vocabulary)?)
-                }
-                _ => Test::Equals(scalar_or_structure(value)?),
+            "equals" => match path_operand(value, vocabulary, false)? {
+                Some(paths) => Test::EqualsPath(paths),
+                None => Test::Equals(scalar_or_structure(value)?),
             },
-            "in" => match value.as_list() {
-                Some(items) => Test::In(items.to_vec()),
-                None => return error(value.span, "`in` takes a list of values"),
+            "in" => match (path_operand(value, vocabulary, true)?, value.as_list()) {
+                (Some(paths), _) => Test::InPaths(paths),
+                (None, Some(items)) => Test::In(items.to_vec()),
+                (None, None) => {
+                    return error(value.span, "`in` takes a list of values or `{path: …}`");
+                }
             },
             "matches" => {
                 let pattern = string(value)?;
@@ -352,6 +378,33 @@ impl Condition {
             key @ ("references" | "referenced-by" | "selected-by" | "exists") => {
                 Test::Related(Relation::compile(key, value, vocabulary)?)
             }
+            "duration" => {
+                let fields = Fields::new(value, &["gt", "gte", "lt", "lte"], "`duration`")?;
+                let mut bounds = Vec::new();
+                for entry in &fields.map.entries {
+                    let cmp = comparison(entry)?;
+                    let seconds = match &entry.value.value {
+                        Value::Number(n) => Some(*n),
+                        Value::String(s) => quantity::duration(s),
+                        _ => None,
+                    };
+                    match seconds {
+                        Some(seconds) => bounds.push((cmp, seconds)),
+                        None => {
+                            return error(
+                                entry.value.span,
+                                "a duration bound is a duration (`1m`, `30s`) or seconds",
+                            );
+                        }
+                    }
+                }
+                Test::Duration(bounds)
+            }
+            "subset-of" => match path_operand(value, vocabulary, false)? {
+                Some(paths) => Test::SubsetOf(paths),
+                None => return error(value.span, "`subset-of` takes `{path: …}`"),
+            },
+            "distinct" => Test::Distinct(compile_path(string(value)?, value.span, vocabulary)?),
             "all" | "any" | "none" => {
                 let inner = Box::new(Condition::compile(value, vocabulary)?);
                 match &*first.key {
@@ -386,7 +439,11 @@ impl Condition {
                 Test::Compare(bounds)
             }
         };
-        Ok(Condition::Test { paths, test })
+        Ok(Condition::Test {
+            paths,
+            capture,
+            test,
+        })
     }
 
     pub fn eval(&self, focus: &Focus) -> Outcome {
@@ -402,55 +459,133 @@ impl Condition {
             }
             Condition::AllOf(conditions) => combine(conditions, focus, Truth::False),
             Condition::AnyOf(conditions) => combine(conditions, focus, Truth::True),
-            Condition::Test { paths, test } => {
-                let lookup = lookup_first(paths, focus);
+            Condition::Test {
+                paths,
+                capture,
+                test,
+            } => with_value(paths, capture.as_ref(), focus, |lookup| {
                 test.eval(lookup, focus)
-            }
+            }),
         }
     }
 }
 
+/// Looks the value of a test up, with `$key` and `capture` turned into a
+/// node of their own for the test to see.
+fn with_value<R>(
+    paths: &[Path],
+    capture: Option<&Capture>,
+    focus: &Focus,
+    test: impl FnOnce(Lookup) -> R,
+) -> R {
+    let key_node;
+    let lookup = match (paths, focus.key) {
+        (
+            [
+                Path {
+                    root: Root::Key, ..
+                },
+            ],
+            Some((key, span)),
+        ) => {
+            key_node = Node::new(Value::String(key.into()), span);
+            Lookup::Found {
+                node: &key_node,
+                key: None,
+            }
+        }
+        _ => lookup_first(paths, focus),
+    };
+    let Some(capture) = capture else {
+        return test(lookup);
+    };
+    let captured;
+    let lookup = match lookup {
+        Lookup::Found { node, key } if !node.is_unknown() => {
+            match node.scalar_text().and_then(|text| capture.apply(&text)) {
+                Some(text) => {
+                    captured = Node::new(Value::String(text.into()), node.span);
+                    Lookup::Found {
+                        node: &captured,
+                        key,
+                    }
+                }
+                None => Lookup::Missing { nearest: node.span },
+            }
+        }
+        other => other,
+    };
+    test(lookup)
+}
+
+impl Capture {
+    fn apply(&self, text: &str) -> Option<String> {
+        let captures = self.regex.captures(text)?;
+        let mut out = String::new();
+        captures.expand(&self.template, &mut out);
+        Some(out)
+    }
+}
+
+fn compile_capture(node: &Node) -> Result<Capture> {
+    let (pattern, template) = match &node.value {
+        Value::String(pattern) => (&**pattern, None),
+        _ => {
+            let fields = Fields::new(node, &["regex", "as"], "`capture`")?;
+            let pattern = string(fields.required("regex", "`capture`")?)?;
+            (pattern, fields.string("as")?)
+        }
+    };
+    let span = node.get("regex").map_or(node.span, |n| n.span);
+    let regex = Regex::new(pattern).map_err(|e| SchemaError {
+        span,
+        message: format!("invalid regex: {e}"),
+    })?;
+    // Without `as`, the first group (or the whole match when there is none).
+    let template = match template {
+        Some(t) => t.to_string(),
+        None if regex.captures_len() > 1 => "${1}".into(),
+        None => "${0}".into(),
+    };
+    Ok(Capture { regex, template })
+}
+
 impl Condition {
     /// Every piece of evidence that the condition fails, or cannot be
-    /// decided (truth `Unknown`): one per such item when it is an `all` or
-    /// `none` over a list, so that each bad item is its own finding, those of
-    /// each condition of an `all-of`, else at
-    /// most one.
+    /// decided (truth `Unknown`): one per offending item when it is an `all`
+    /// or `none` over a list (and, for an `all`, one per offending item of
+    /// each item), so that each bad item is its own finding, else at most
+    /// one.
     pub fn failures(&self, focus: &Focus) -> Vec<Outcome> {
         if let Condition::Test {
             paths,
+            capture: None,
             test: test @ (Test::All(inner) | Test::None(inner)),
         } = self
             && let Lookup::Found { node, .. } = lookup_first(paths, focus)
             && !node.is_unknown()
         {
-            let items: Vec<&Node> = match &node.value {
-                Value::List(items) => items.iter().collect(),
-                Value::Map(map) => map.entries.iter().map(|e| &e.value).collect(),
-                _ => vec![node],
-            };
             let failing = if matches!(test, Test::All(_)) {
                 Truth::False
             } else {
                 Truth::True
             };
-            // An `all` nested in an `all` reports each innermost offender.
-            return items
-                .into_iter()
-                .flat_map(|item| {
-                    let item = focus.at(item, item_anchor(item));
-                    match test {
-                        Test::All(_) => inner.failures(&item),
-                        _ => {
-                            let outcome = inner.eval(&item);
-                            match outcome.truth {
-                                Truth::Unknown => vec![outcome],
-                                truth if truth == failing => vec![Outcome {
-                                    truth: Truth::False,
-                                    ..outcome
-                                }],
-                                _ => Vec::new(),
-                            }
+            return items(node)
+                .flat_map(|(key, item)| {
+                    let focus = focus.nested(item, item_anchor(item), key);
+                    // An offending item of an `all` may itself hold several
+                    // offending items.
+                    if failing == Truth::False {
+                        inner.failures(&focus)
+                    } else {
+                        let outcome = inner.eval(&focus);
+                        match outcome.truth {
+                            Truth::Unknown => vec![outcome],
+                            truth if truth == failing => vec![Outcome {
+                                truth: Truth::False,
+                                ..outcome
+                            }],
+                            _ => Vec::new(),
                         }
                     }
                 })
@@ -773,6 +908,20 @@ pub fn compile_path(text: &str, span: Span, vocabulary: &Vocabulary) -> Result<P
         span,
         message: format!("invalid path `{text}`: {message}"),
     })?;
+    if path.keys.iter().any(|k| &**k == WILDCARD) {
+        return error(
+            span,
+            format!("`{WILDCARD}` (every item) is only allowed in `in: {{path: …}}`"),
+        );
+    }
+    check_path(&path, span, vocabulary)?;
+    Ok(path)
+}
+
+fn check_path(path: &Path, span: Span, vocabulary: &Vocabulary) -> Result<()> {
+    if path.root == Root::Key && !path.keys.is_empty() {
+        return error(span, "`$key` is text and has no keys below it");
+    }
     let views = vocabulary.format.views;
     match &path.root {
         Root::View(view) if !views.contains(&view.as_str()) => error(
@@ -790,7 +939,7 @@ pub fn compile_path(text: &str, span: Span, vocabulary: &Vocabulary) -> Result<P
             span,
             "`$from` reaches back two relations at most (`$from.$from`)",
         ),
-        _ => Ok(path),
+        _ => Ok(()),
     }
 }
 
@@ -811,16 +960,47 @@ fn operand(node: &Node, vocabulary: &Vocabulary) -> Result<Operand> {
                     return error(span, "`times` takes a number");
                 }
             };
-            Ok(Operand::Paths(
-                compile_paths(fields.required("path", "a comparison operand")?, vocabulary)?,
+            Ok(Operand::Paths {
+                paths: compile_paths(fields.required("path", "a comparison operand")?, vocabulary)?,
                 times,
-            ))
+            })
         }
         _ => error(
             node.span,
             "compare with a number, a quantity or `{path: …}`",
         ),
     }
+}
+
+/// `{path: …}` as the operand of `equals` or `in`; `*` may fan out in `in`.
+fn path_operand(node: &Node, vocabulary: &Vocabulary, fan_out: bool) -> Result<Option<Vec<Path>>> {
+    let Some([entry]) = node.as_map().map(|m| m.entries.as_slice()) else {
+        return Ok(None);
+    };
+    if &*entry.key != "path" {
+        return Ok(None);
+    }
+    let texts = super::schema::strings(&entry.value)?;
+    if texts.is_empty() {
+        return error(entry.value.span, "`path` needs at least one path");
+    }
+    let mut paths = Vec::new();
+    for (text, span) in texts {
+        if !fan_out {
+            paths.push(compile_path(text, span, vocabulary)?);
+            continue;
+        }
+        // The path without its wildcards must be a valid one.
+        let path = Path::parse(text).map_err(|message| SchemaError {
+            span,
+            message: format!("invalid path `{text}`: {message}"),
+        })?;
+        let mut plain = path.clone();
+        plain.keys.retain(|k| &**k != WILDCARD);
+        check_path(&plain, span, vocabulary)?;
+        paths.push(path);
+    }
+    Ok(Some(paths))
 }
 
 fn scalar_or_structure(node: &Node) -> Result<Node> {
@@ -866,7 +1046,8 @@ impl Test {
             Lookup::Missing { nearest } => {
                 let truth = match self {
                     Test::Present(want) => !want,
-                    Test::All(_) | Test::None(_) => true,
+                    // Nothing holds no offending item.
+                    Test::All(_) | Test::None(_) | Test::Distinct(_) | Test::SubsetOf(_) => true,
                     _ => false,
                 };
                 return Outcome::missing(truth, nearest);
@@ -892,6 +1073,23 @@ impl Test {
             },
             Test::In(options) => {
                 Outcome::new(options.iter().any(|o| same_value(node, o)), node.span)
+            }
+            Test::InPaths(paths) => {
+                let mut options = Vec::new();
+                let mut unknown = false;
+                for path in paths {
+                    unknown |= path.gather(focus, &mut options);
+                }
+                // A list reached as a whole offers its items.
+                let found = options.iter().any(|o| match &o.value {
+                    Value::List(items) => items.iter().any(|i| same_value(node, i)),
+                    _ => same_value(node, o),
+                });
+                if !found && unknown {
+                    Outcome::unknown(node.span)
+                } else {
+                    Outcome::new(found, node.span)
+                }
             }
             Test::Matches(regex) => {
                 let matched = node.scalar_text().is_some_and(|text| regex.is_match(&text));
@@ -925,6 +1123,81 @@ impl Test {
                 let holds = bounds.iter().all(|(cmp, bound)| cmp.holds(length, *bound));
                 Outcome::new(holds, key.unwrap_or(node.span))
             }
+            Test::Duration(bounds) => match node.scalar_text().and_then(|t| quantity::duration(&t))
+            {
+                Some(seconds) => Outcome::new(
+                    bounds.iter().all(|(cmp, bound)| cmp.holds(seconds, *bound)),
+                    node.span,
+                ),
+                // Not a duration: another check speaks of that.
+                None => Outcome::unknown(node.span),
+            },
+            Test::SubsetOf(paths) => {
+                let Some(map) = node.as_map() else {
+                    return Outcome::unknown(node.span);
+                };
+                let other = match lookup_first(paths, focus) {
+                    Lookup::Found { node: other, .. } if other.is_unknown() => {
+                        return Outcome::unknown(other.span);
+                    }
+                    Lookup::Found { node: other, .. } => other.as_map(),
+                    Lookup::Unknown { span } => return Outcome::unknown(span),
+                    Lookup::Missing { .. } => None,
+                };
+                // Keyed once, so that huge maps cost linear time.
+                let theirs_by_key: std::collections::HashMap<&str, &Node> = other
+                    .map(|m| m.entries.iter().map(|e| (&*e.key, &e.value)).collect())
+                    .unwrap_or_default();
+                for entry in &map.entries {
+                    let theirs = theirs_by_key.get(&*entry.key).copied();
+                    match theirs {
+                        Some(v) if v.is_unknown() || entry.value.is_unknown() => {
+                            return Outcome::unknown(entry.value.span);
+                        }
+                        Some(v) if same_value(v, &entry.value) => {}
+                        _ => return Outcome::new(false, entry.value.span),
+                    }
+                }
+                Outcome::new(true, key.unwrap_or(node.span))
+            }
+            Test::Distinct(path) => {
+                let Some(list) = node.as_list() else {
+                    return Outcome::unknown(node.span);
+                };
+                // Scalars by type and text, so that huge lists cost linear
+                // time; lists and maps compared one by one.
+                let mut scalars = std::collections::HashSet::new();
+                let mut structures: Vec<&Node> = Vec::new();
+                let mut unknown = None;
+                for item in list {
+                    match path.lookup(&focus.nested(item, item_anchor(item), None)) {
+                        Lookup::Found { node: value, .. } if value.is_unknown() => {
+                            unknown.get_or_insert(value.span);
+                        }
+                        Lookup::Found { node: value, .. } => {
+                            let repeated = match value.scalar_text() {
+                                Some(text) => !scalars.insert((type_name(value), text)),
+                                None => {
+                                    let seen = structures.iter().any(|s| same_value(s, value));
+                                    structures.push(value);
+                                    seen
+                                }
+                            };
+                            if repeated {
+                                return Outcome::new(false, value.span);
+                            }
+                        }
+                        Lookup::Unknown { span } => {
+                            unknown.get_or_insert(span);
+                        }
+                        Lookup::Missing { .. } => {}
+                    }
+                }
+                match unknown {
+                    Some(span) => Outcome::unknown(span),
+                    None => Outcome::new(true, key.unwrap_or(node.span)),
+                }
+            }
             Test::Compare(bounds) => {
                 let Some(left) = number(node) else {
                     return Outcome::moot(node.span);
@@ -932,7 +1205,7 @@ impl Test {
                 for (cmp, operand) in bounds {
                     let right = match operand {
                         Operand::Number(n) => *n,
-                        Operand::Paths(paths, times) => match lookup_first(paths, focus) {
+                        Operand::Paths { paths, times } => match lookup_first(paths, focus) {
                             Lookup::Found { node: other, .. } if other.is_unknown() => {
                                 return Outcome::unknown(other.span);
                             }
@@ -951,17 +1224,12 @@ impl Test {
                 Outcome::new(true, node.span)
             }
             Test::All(inner) | Test::Any(inner) | Test::None(inner) => {
-                let items: Vec<&Node> = match &node.value {
-                    Value::List(items) => items.iter().collect(),
-                    Value::Map(map) => map.entries.iter().map(|e| &e.value).collect(),
-                    _ => vec![node],
-                };
                 let whole = key.unwrap_or(node.span);
-                let single = items.len() == 1;
+                let single = items(node).nth(1).is_none();
                 let mut unknown = None;
                 let mut failed = None;
-                for item in items {
-                    let outcome = inner.eval(&focus.at(item, item_anchor(item)));
+                for (entry_key, item) in items(node) {
+                    let outcome = inner.eval(&focus.nested(item, item_anchor(item), entry_key));
                     match (self, outcome.truth) {
                         (Test::All(_), Truth::False) => return outcome,
                         (Test::Any(_), Truth::True) => return outcome,
@@ -989,6 +1257,39 @@ impl Test {
                 Outcome::new(!matches!(self, Test::Any(_)), whole)
             }
         }
+    }
+}
+
+/// A list item, or a map value with its key.
+type Item<'a> = (Option<(&'a str, Span)>, &'a Node);
+
+/// The items of a list, the values of a map (with their keys), or the node
+/// itself, without collecting them.
+enum Items<'a> {
+    List(std::slice::Iter<'a, Node>),
+    Map(std::slice::Iter<'a, crate::model::Entry>),
+    One(Option<&'a Node>),
+}
+
+impl<'a> Iterator for Items<'a> {
+    type Item = Item<'a>;
+
+    fn next(&mut self) -> Option<Item<'a>> {
+        match self {
+            Items::List(items) => items.next().map(|item| (None, item)),
+            Items::Map(entries) => entries
+                .next()
+                .map(|e| (Some((&*e.key, e.key_span)), &e.value)),
+            Items::One(node) => node.take().map(|node| (None, node)),
+        }
+    }
+}
+
+fn items(node: &Node) -> Items<'_> {
+    match &node.value {
+        Value::List(items) => Items::List(items.iter()),
+        Value::Map(map) => Items::Map(map.entries.iter()),
+        _ => Items::One(Some(node)),
     }
 }
 
@@ -1076,6 +1377,20 @@ mod tests {
         condition(text).eval(&Focus::object(&relations, 0))
     }
 
+    /// The first object of a manifest.
+    fn object(text: &str) -> (Source, Object) {
+        let (source, mut objects) = objects(text);
+        (source, objects.remove(0))
+    }
+
+    fn first_container(pod: &Object) -> &Node {
+        &pod.body
+            .at(&["spec", "containers"])
+            .unwrap()
+            .as_list()
+            .unwrap()[0]
+    }
+
     const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostNetwork: true\n  containers:\n  - name: a\n    image: nginx:1.27\n    resources:\n      requests: {memory: 256Mi}\n      limits: {memory: 128Mi}\n";
 
     #[test]
@@ -1091,7 +1406,7 @@ mod tests {
             .unwrap()
             .as_list()
             .unwrap()[0];
-        let focus = Focus::object(&relations, 0).at(containers, containers.span);
+        let focus = Focus::object(&relations, 0).nested(containers, containers.span, None);
         let failures =
             condition("{path: env, all: {path: value, present: false}}").failures(&focus);
         let spans: Vec<&str> = failures.iter().map(|f| source.slice(f.span)).collect();
@@ -1105,6 +1420,119 @@ mod tests {
                 .failures(&focus)
                 .is_empty()
         );
+    }
+
+    const PROBES: &str = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    ports: [{name: http, containerPort: 8080}, {name: admin, containerPort: 9090}]\n    livenessProbe: {httpGet: {port: http}}\n    readinessProbe: {httpGet: {port: metrics}}\n    env: [{name: NODE_OPTIONS, value: --max-old-space-size=900}]\n    resources: {limits: {memory: 1Gi}}\n";
+
+    #[test]
+    fn in_a_path_fans_out_over_every_item() {
+        let (source, pod) = object(PROBES);
+        let container = first_container(&pod);
+        let relations = Relations::new(std::slice::from_ref(&pod));
+        let focus = Focus::object(&relations, 0).start(container, container.span, None);
+        let resolves = |probe: &str| {
+            condition(&format!(
+                "{{path: {probe}.httpGet.port, in: {{path: ports.*.name}}}}"
+            ))
+            .eval(&focus)
+        };
+        assert_eq!(resolves("livenessProbe").truth, Truth::True);
+        let readiness = resolves("readinessProbe");
+        assert_eq!(readiness.truth, Truth::False);
+        assert_eq!(source.slice(readiness.span), "metrics");
+        let listed = condition("{path: name, in: {path: $.spec.containers.*.name}}").eval(&focus);
+        assert_eq!(listed.truth, Truth::True);
+    }
+
+    #[test]
+    fn each_reaches_the_rules_focus_from_inside_a_list() {
+        let (source, pod) = object(PROBES);
+        let container = first_container(&pod);
+        let relations = Relations::new(std::slice::from_ref(&pod));
+        let focus = Focus::object(&relations, 0).start(container, container.span, None);
+        // 900Mi is above 80 % of 1Gi (819.2Mi).
+        let capped = condition(
+            "{path: env, all: {path: value, capture: {regex: 'max-old-space-size=([0-9]+)', as: '${1}Mi'}, lte: {path: $each.resources.limits.memory, times: 0.8}}}",
+        )
+        .eval(&focus);
+        assert_eq!(capped.truth, Truth::False);
+        assert_eq!(source.slice(capped.span), "--max-old-space-size=900");
+        let same =
+            condition("{path: ports, any: {path: name, equals: {path: $each.name}}}").eval(&focus);
+        assert_eq!(same.truth, Truth::False);
+    }
+
+    #[test]
+    fn a_capture_that_does_not_match_is_no_value() {
+        let (_, pod) = object(PROBES);
+        let container = first_container(&pod);
+        let relations = Relations::new(std::slice::from_ref(&pod));
+        let focus = Focus::object(&relations, 0).start(container, container.span, None);
+        let absent =
+            condition("{path: env, all: {path: value, capture: 'heap=([0-9]+)', present: false}}");
+        assert_eq!(absent.eval(&focus).truth, Truth::True);
+    }
+
+    #[test]
+    fn key_is_the_key_of_the_map_value_in_focus() {
+        let text =
+            "apiVersion: v1\nkind: ConfigMap\ndata:\n  LOG_LEVEL: info\n  DB_PASSWORD: hunter2\n";
+        let (source, map) = object(text);
+        let relations = Relations::new(std::slice::from_ref(&map));
+        let focus = Focus::object(&relations, 0).start(&map.body, map.anchor, None);
+        let failures =
+            condition("{path: data, none: {path: $key, matches: PASSWORD}}").failures(&focus);
+        let spans: Vec<&str> = failures.iter().map(|f| source.slice(f.span)).collect();
+        assert_eq!(spans, ["DB_PASSWORD"]);
+    }
+
+    #[test]
+    fn subset_distinct_and_duration() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nspec:\n  selector: {matchLabels: {app: api, tier: web}}\n  template:\n    metadata: {labels: {app: api, tier: db}}\n    spec:\n      containers: [{name: a}, {name: b}, {name: a}]\n  for: 1h30m\n";
+        let (source, deployment) = object(text);
+        let subset = eval(
+            std::slice::from_ref(&deployment),
+            "{path: spec.selector.matchLabels, subset-of: {path: spec.template.metadata.labels}}",
+        );
+        assert_eq!(subset.truth, Truth::False);
+        assert_eq!(source.slice(subset.span), "web");
+        let names = eval(
+            std::slice::from_ref(&deployment),
+            "{path: spec.template.spec.containers, distinct: name}",
+        );
+        assert_eq!(names.truth, Truth::False);
+        assert_eq!(source.slice(names.span), "a");
+        assert!(names.span.start > subset.span.start, "the second `a`");
+        for nothing in [
+            "{path: spec.template.spec.initContainers, distinct: name}",
+            "{path: spec.nothing, subset-of: {path: spec.template.metadata.labels}}",
+        ] {
+            assert_eq!(
+                eval(std::slice::from_ref(&deployment), nothing).truth,
+                Truth::True,
+                "{nothing}"
+            );
+        }
+        for (bound, holds) in [("{gte: 1m}", Truth::True), ("{lt: 1h}", Truth::False)] {
+            let outcome = eval(
+                std::slice::from_ref(&deployment),
+                &format!("{{path: spec.for, duration: {bound}}}"),
+            );
+            assert_eq!(outcome.truth, holds, "{bound}");
+        }
+    }
+
+    #[test]
+    fn an_all_inside_an_all_reports_each_offending_inner_item() {
+        let text = "apiVersion: v1\nkind: R\nspec:\n  groups:\n  - rules: [{alert: A}, {alert: B, for: 5m}, {alert: C}]\n  - rules: [{alert: D}]\n";
+        let (source, object) = object(text);
+        let relations = Relations::new(std::slice::from_ref(&object));
+        let focus = Focus::object(&relations, 0).start(&object.body, object.anchor, None);
+        let failures =
+            condition("{path: spec.groups, all: {path: rules, all: {path: for, present: true}}}")
+                .failures(&focus);
+        let spans: Vec<&str> = failures.iter().map(|f| source.slice(f.span)).collect();
+        assert_eq!(spans, ["alert", "alert", "alert"]);
     }
 
     #[test]
@@ -1168,12 +1596,12 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_star_entry_makes_what_a_map_lacks_unknown() {
+    fn an_unknown_rest_entry_makes_what_a_map_lacks_unknown() {
         let (_, mut pod) = objects(POD);
         if let Value::Map(map) = &mut pod[0].body.value {
             let span = map.entries[0].key_span;
             map.entries.push(crate::model::Entry {
-                key: "*".into(),
+                key: crate::model::UNKNOWN_REST.into(),
                 key_span: span,
                 value: Node::new(Value::Unknown("include".into()), span),
             });
@@ -1262,6 +1690,12 @@ mod tests {
             ("{path: 'a..b', present: true}", "invalid path"),
             ("{path: a, equals: 1, in: [1]}", "one test per condition"),
             ("{not: {path: a, present: true}, path: b}", "stands alone"),
+            ("{path: a.*.b, present: true}", "only allowed in"),
+            ("{path: a, equals: {path: b.*}}", "only allowed in"),
+            ("{path: $key.a, present: true}", "no keys below it"),
+            ("{path: a, capture: '(', present: true}", "invalid regex"),
+            ("{path: a, duration: {gte: soon}}", "a duration bound"),
+            ("{path: a, subset-of: [b]}", "takes `{path: …}`"),
         ] {
             let source = Source::new(SourceId(1), "c.yaml".into(), text.into());
             let root = crate::formats::yaml::parse(&source)

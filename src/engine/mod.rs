@@ -95,6 +95,8 @@ impl LoadError {
 
 pub struct Engine {
     rules: Vec<Rule>,
+    /// Rules off by default that no selector named: listed, not run.
+    dormant: Vec<Rule>,
     problems: BTreeMap<Problem, Arc<RuleMeta>>,
     /// Every rule loaded, whether selected or not: a suppression naming a
     /// rule that is switched off is not naming an unknown rule.
@@ -194,6 +196,7 @@ impl Engine {
             .collect();
         Ok(Engine {
             rules,
+            dormant: Vec::new(),
             problems,
             known,
         })
@@ -201,6 +204,18 @@ impl Engine {
 
     /// Every rule's metadata, the built-in input checks first.
     pub fn metas(&self) -> Vec<Arc<RuleMeta>> {
+        let mut rules: Vec<_> = self.rules.iter().chain(&self.dormant).collect();
+        rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
+        self.problems
+            .values()
+            .cloned()
+            .chain(rules.into_iter().map(|r| r.meta.clone()))
+            .collect()
+    }
+
+    /// The rules that run: the built-in checks and the selected rules,
+    /// without those that are off by default and were not named.
+    pub fn running(&self) -> Vec<Arc<RuleMeta>> {
         self.problems
             .values()
             .cloned()
@@ -217,9 +232,10 @@ impl Engine {
         &self.problems[&problem]
     }
 
-    /// Keeps the rules that a selector in `select` names (all if it is
-    /// empty) and none that `ignore` names. Selectors are ids, names, tags
-    /// or peer tools' ids. Returns the selectors that named nothing.
+    /// Keeps the rules that a selector in `select` names (all but those off
+    /// by default if it is empty) and none that `ignore` names. Selectors
+    /// are ids, names, tags or peer tools' ids. Returns the selectors that
+    /// named nothing.
     pub fn select(&mut self, select: &[String], ignore: &[String]) -> Vec<String> {
         let metas = self.metas();
         let unmatched = select
@@ -232,7 +248,13 @@ impl Engine {
             (select.is_empty() || select.iter().any(|s| matches_selector(meta, s)))
                 && !ignore.iter().any(|s| matches_selector(meta, s))
         };
-        self.rules.retain(|r| keep(&r.meta));
+        let named = |meta: &RuleMeta| select.iter().any(|s| matches_selector(meta, s));
+        let (dormant, rules) = std::mem::take(&mut self.rules)
+            .into_iter()
+            .filter(|r| keep(&r.meta))
+            .partition(|r| r.default_off && !named(&r.meta));
+        self.rules = rules;
+        self.dormant = dormant;
         self.problems.retain(|_, m| keep(m));
         unmatched
     }
@@ -256,14 +278,21 @@ impl Engine {
                 Arc::make_mut(meta).severity = severity;
             }
         };
-        self.rules.iter_mut().for_each(|r| apply(&mut r.meta));
+        self.rules
+            .iter_mut()
+            .chain(&mut self.dormant)
+            .for_each(|r| apply(&mut r.meta));
         self.problems.values_mut().for_each(apply);
         unmatched
     }
 
     /// Whether some rule looks at the object.
+    /// Rules for every kind (removed API versions) do not count: they say
+    /// nothing about what a custom resource is for.
     pub fn analyses(&self, object: &Object) -> bool {
-        self.rules.iter().any(|rule| rule.applies_to(object))
+        self.rules
+            .iter()
+            .any(|rule| rule.names_kinds() && rule.applies_to(object))
     }
 
     pub fn is_enabled(&self, problem: Problem) -> bool {
@@ -535,4 +564,58 @@ fn logical_path(body: &Node, span: Span) -> String {
         }
     }
     path
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine() -> Engine {
+        let rule = |id: &str, extra: &str| RuleFile {
+            path: PathBuf::from(format!("{id}.yaml")),
+            text: format!(
+                "id: {id}\nname: rule-{}\ntitle: t\nseverity: note\ntags: [t]\nchecklist: [R-kubernetes-cluster-6]\nhelp: h\napplies-to: {{format: kubernetes}}\nrequire: {{path: kind, present: true}}\nmessage: m\n{extra}",
+                id.to_lowercase()
+            ),
+            embedded: false,
+        };
+        Engine::load(
+            vec![rule("T101", ""), rule("T102", "default: off\n")],
+            crate::formats::VOCABULARIES,
+            &crate::checklist_keys(),
+        )
+        .unwrap()
+    }
+
+    fn running(engine: &Engine) -> Vec<&str> {
+        engine.rules.iter().map(|r| &*r.meta.id).collect()
+    }
+
+    #[test]
+    fn logical_paths_name_list_items_and_keys() {
+        use crate::source::{Source, SourceId};
+        let text = "spec:\n  containers:\n  - {name: a, image: x}\n  - {name: b, image: y}\n  args: [p, q]\n";
+        let source = Source::new(SourceId(0), "p.yaml".into(), text.into());
+        let body = yaml::parse(&source).documents.remove(0).root;
+        let containers = body.at(&["spec", "containers"]).unwrap().as_list().unwrap();
+        let image = containers[1].get("image").unwrap();
+        assert_eq!(logical_path(&body, image.span), ".spec.containers[b].image");
+        let q = &body.at(&["spec", "args"]).unwrap().as_list().unwrap()[1];
+        assert_eq!(logical_path(&body, q.span), ".spec.args[1]");
+        let key = body.as_map().unwrap().entries[0].key_span;
+        assert_eq!(logical_path(&body, key), ".spec");
+    }
+
+    #[test]
+    fn a_rule_off_by_default_runs_only_when_a_selector_names_it() {
+        let mut all = engine();
+        all.select(&[], &[]);
+        assert_eq!(running(&all), ["T101"]);
+        assert!(all.find("T102").is_some(), "still listed");
+        let mut named = engine();
+        named.select(&["T102".into()], &[]);
+        assert_eq!(running(&named), ["T102"]);
+        let mut tagged = engine();
+        tagged.select(&["t".into()], &["T101".into()]);
+        assert_eq!(running(&tagged), ["T102"]);
+    }
 }

@@ -1,6 +1,8 @@
 //! Paths into an object: `resources.limits.memory` from the focus,
 //! `$.spec.replicas` from the object's root, `$pod.hostNetwork` from a view,
-//! `metadata.annotations."example.com/key"` for keys that contain dots.
+//! `$each.ports` from the rule's focus, `$row.kind` from its table row, `$key`
+//! for the key of a map value, and `metadata.annotations."example.com/key"`
+//! for keys that contain dots.
 
 use crate::model::{Node, Object, Value};
 use crate::relate::Relations;
@@ -16,7 +18,16 @@ pub enum Root {
     /// `$from.$from` (depth 1), inside a `where` nested in another, the
     /// focus the outer relation was followed from.
     From(u8),
+    /// The rule's focus: the object, or the item of `each`.
+    Each,
+    /// The key of the map value in focus, while `all`/`any`/`none` iterate a map.
+    Key,
+    /// The row of the rule's `table` being evaluated.
+    Row,
 }
+
+/// A key of a path that stands for every item of a list or value of a map.
+pub const WILDCARD: &str = "*";
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Path {
@@ -53,6 +64,13 @@ pub struct Focus<'a> {
     /// in a `where` nested in another, the outer one's.
     pub from: Option<&'a Node>,
     pub from_outer: Option<&'a Node>,
+    /// The rule's focus, which nested conditions reach as `$each`.
+    pub each: &'a Node,
+    pub each_anchor: Span,
+    /// The rule's table row, `$row`.
+    pub row: Option<&'a Node>,
+    /// The key of `node` in its map, while a map's values are iterated: `$key`.
+    pub key: Option<(&'a str, Span)>,
 }
 
 impl<'a> Focus<'a> {
@@ -67,14 +85,34 @@ impl<'a> Focus<'a> {
             relations,
             from: None,
             from_outer: None,
+            each: &object.body,
+            each_anchor: object.anchor,
+            row: None,
+            key: None,
         }
     }
 
-    /// A part of the same object.
-    pub fn at(&self, node: &'a Node, anchor: Span) -> Self {
+    /// The focus a rule starts from: a part of the object (the item of
+    /// `each`), with the row of the rule's table it is evaluated for.
+    pub fn start(&self, node: &'a Node, anchor: Span, row: Option<&'a Node>) -> Self {
         Focus {
             node,
             anchor,
+            each: node,
+            each_anchor: anchor,
+            row,
+            key: None,
+            ..*self
+        }
+    }
+
+    /// A part of the same object, keeping the rule's focus and row; `key`
+    /// when it is the value of that key in its map.
+    pub fn nested(&self, node: &'a Node, anchor: Span, key: Option<(&'a str, Span)>) -> Self {
+        Focus {
+            node,
+            anchor,
+            key,
             ..*self
         }
     }
@@ -89,7 +127,10 @@ impl Path {
             let root = match name {
                 "" => Root::Object,
                 "from" => Root::From(0),
-                _ => Root::View(name.to_string()),
+                "each" => Root::Each,
+                "key" => Root::Key,
+                "row" => Root::Row,
+                view => Root::View(view.to_string()),
             };
             let mut rest = rest[end..].strip_prefix('.').unwrap_or(&rest[end..]);
             let mut root = root;
@@ -157,6 +198,20 @@ impl Path {
         match &self.root {
             Root::Focus => walk(focus.node, None, focus.anchor, &self.keys),
             Root::Object => walk(&focus.object.body, None, focus.object.anchor, &self.keys),
+            Root::Each => walk(focus.each, None, focus.each_anchor, &self.keys),
+            // A row's fields are written in the rule file: a missing one points
+            // at the focus, never into the rule file.
+            Root::Row => match focus.row {
+                Some(row) => match walk(row, None, focus.anchor, &self.keys) {
+                    Lookup::Missing { .. } => Lookup::Missing {
+                        nearest: focus.anchor,
+                    },
+                    found => found,
+                },
+                None => Lookup::Missing {
+                    nearest: focus.anchor,
+                },
+            },
             Root::From(depth) => match if *depth == 0 {
                 focus.from
             } else {
@@ -167,6 +222,10 @@ impl Path {
                     nearest: focus.anchor,
                 },
             },
+            // The key is text, not a node; conditions read it from the focus.
+            Root::Key => Lookup::Missing {
+                nearest: focus.key.map_or(focus.anchor, |(_, span)| span),
+            },
             Root::View(name) => {
                 let object = focus.object;
                 let Some(view) = object.view(name) else {
@@ -174,8 +233,8 @@ impl Path {
                         nearest: object.anchor,
                     };
                 };
-                let base: Vec<&str> = view.paths[0].clone();
-                match walk_keys(&object.body, None, object.anchor, base.iter().copied()) {
+                let base = view.paths[0].iter().copied();
+                match walk_keys(&object.body, None, object.anchor, base) {
                     Lookup::Found { node, key } => {
                         walk(node, key, key.unwrap_or(object.anchor), &self.keys)
                     }
@@ -183,6 +242,68 @@ impl Path {
                 }
             }
         }
+    }
+}
+
+impl Path {
+    /// Every node the path reaches, `*` standing for every item of a list or
+    /// value of a map. Returns whether the way passed through an unknown value.
+    pub fn gather<'a>(&self, focus: &Focus<'a>, out: &mut Vec<&'a Node>) -> bool {
+        let (start, keys) = match &self.root {
+            Root::Focus => (focus.node, &self.keys[..]),
+            Root::Object => (&focus.object.body, &self.keys[..]),
+            Root::Each => (focus.each, &self.keys[..]),
+            Root::Row => match focus.row {
+                Some(row) => (row, &self.keys[..]),
+                None => return false,
+            },
+            Root::View(_) | Root::Key | Root::From(_) => {
+                // Views, keys and `$from` have no wildcard of their own: reach the
+                // base, then fan out from it.
+                let split = self.keys.iter().position(|k| &**k == WILDCARD);
+                let head = Path {
+                    root: self.root.clone(),
+                    keys: self.keys[..split.unwrap_or(self.keys.len())].to_vec(),
+                };
+                return match head.lookup(focus) {
+                    Lookup::Found { node, .. } => match split {
+                        Some(at) => fan_out(node, &self.keys[at..], out),
+                        None => {
+                            out.push(node);
+                            false
+                        }
+                    },
+                    Lookup::Unknown { .. } => true,
+                    Lookup::Missing { .. } => false,
+                };
+            }
+        };
+        fan_out(start, keys, out)
+    }
+}
+
+fn fan_out<'a>(node: &'a Node, keys: &[Box<str>], out: &mut Vec<&'a Node>) -> bool {
+    let Some((first, rest)) = keys.split_first() else {
+        match node.value {
+            Value::Null => {}
+            Value::Unknown(_) => return true,
+            _ => out.push(node),
+        }
+        return false;
+    };
+    match &node.value {
+        Value::Unknown(_) => true,
+        Value::List(items) if &**first == WILDCARD => items
+            .iter()
+            .fold(false, |u, item| fan_out(item, rest, out) | u),
+        Value::Map(map) if &**first == WILDCARD => map
+            .entries
+            .iter()
+            .fold(false, |u, e| fan_out(&e.value, rest, out) | u),
+        Value::Map(map) => map
+            .get(first)
+            .is_some_and(|entry| fan_out(&entry.value, rest, out)),
+        _ => false,
     }
 }
 
@@ -211,8 +332,8 @@ fn walk_keys<'a, 'k>(
                 }
                 // A map that may hold keys nobody can know (an nginx level
                 // with an include that cannot be followed) says so with an
-                // unknown `*` entry: what it lacks is unknown, not missing.
-                None => match map.get("*") {
+                // unknown entry: what it lacks is unknown, not missing.
+                None => match map.get(crate::model::UNKNOWN_REST) {
                     Some(open) if open.value.is_unknown() => {
                         return Lookup::Unknown {
                             span: open.value.span,
@@ -265,6 +386,9 @@ mod tests {
         let view = Path::parse("$pod.hostNetwork").unwrap();
         assert_eq!(view.root, Root::View("pod".into()));
         assert_eq!(view.keys, vec!["hostNetwork".into()]);
+        assert_eq!(Path::parse("$each.ports").unwrap().root, Root::Each);
+        assert_eq!(Path::parse("$row.kind").unwrap().root, Root::Row);
+        assert_eq!(Path::parse("$key").unwrap().root, Root::Key);
         assert!(Path::parse(".").unwrap().keys.is_empty());
         let outer = Path::parse("$from.$from.spec").unwrap();
         assert_eq!(outer.root, Root::From(1));

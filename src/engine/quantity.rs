@@ -33,9 +33,56 @@ pub fn parse(text: &str) -> Option<f64> {
     Some(number * scale)
 }
 
+/// A duration such as Prometheus and Go write it (`30s`, `1h30m`, `1.5h`,
+/// `500ms`, `2d`), in seconds, or `None` if it is not one.
+pub fn duration(text: &str) -> Option<f64> {
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total = 0.0;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let number: f64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let unit = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let scale = match &rest[..unit] {
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            "d" => 86400.0,
+            "w" => 7.0 * 86400.0,
+            "y" => 365.0 * 86400.0,
+            _ => return None,
+        };
+        total += number * scale;
+        rest = &rest[unit..];
+    }
+    Some(total)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use super::{duration, parse};
+
+    #[test]
+    fn durations_parse_in_seconds() {
+        assert_eq!(duration("30s"), Some(30.0));
+        assert_eq!(duration("1h30m"), Some(5400.0));
+        assert_eq!(duration("1.5h"), Some(5400.0));
+        assert_eq!(duration("500ms"), Some(0.5));
+        assert_eq!(duration("0s"), Some(0.0));
+        assert_eq!(duration("5"), None);
+        assert_eq!(duration("5 minutes"), None);
+        assert_eq!(duration(""), None);
+    }
 
     #[test]
     fn quantities_parse_with_decimal_binary_and_exponent_suffixes() {

@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use regex::Regex;
 
-use super::condition::{Condition, Truth, Vocabulary, compile_path};
+use super::condition::{Condition, Outcome, Truth, Vocabulary, compile_path};
 use super::path::{Focus, Lookup, Path};
 use super::schema::{Fields, Result, error, string, strings};
 use crate::finding::{RuleMeta, Severity};
-use crate::model::{Format, FormatVocabulary, Node, Object};
+use crate::model::{Format, FormatVocabulary, Node, Object, Value};
 use crate::relate::Relations;
-use crate::source::{Sources, Span};
+use crate::source::{RULE_FILE, Sources, Span};
 
 /// Tools whose equivalent check ids a rule may list.
 pub const PEER_TOOLS: &[&str] = &[
@@ -35,7 +35,9 @@ const RULE_KEYS: &[&str] = &[
     "tags",
     "checklist",
     "equivalents",
+    "default",
     "applies-to",
+    "table",
     "when",
     "require",
     "message",
@@ -53,10 +55,18 @@ pub struct Rule {
     api_version: Option<Regex>,
     /// Only objects whose name matches.
     name: Option<Regex>,
+    /// Only objects rendered from a template (`true`, Helm output) or only
+    /// hand-written ones (`false`).
+    rendered: Option<bool>,
     each: Option<&'static str>,
+    /// Rows the rule is evaluated for, one at a time, as `$row`.
+    table: Vec<Node>,
     when: Option<Condition>,
-    require: Condition,
+    /// Each condition must hold; each reports its own failures.
+    require: Vec<Condition>,
     message: Template,
+    /// Runs only when `--select` names it.
+    pub default_off: bool,
 }
 
 /// One focus the rule found wanting.
@@ -134,7 +144,7 @@ impl Rule {
         }
         let applies = Fields::new(
             fields.required("applies-to", "a rule")?,
-            &["format", "kind", "api-version", "name", "each"],
+            &["format", "kind", "api-version", "name", "rendered", "each"],
             "`applies-to`",
         )?;
         let format_node = applies.required("format", "`applies-to`")?;
@@ -182,6 +192,11 @@ impl Rule {
             };
         let api_version = regex("api-version")?;
         let name_pattern = regex("name")?;
+        let rendered = match applies.get("rendered").map(|n| (n, &n.value)) {
+            None => None,
+            Some((_, Value::Bool(b))) => Some(*b),
+            Some((node, _)) => return error(node.span, "`rendered` is true or false"),
+        };
         let each = match applies.get("each") {
             None => None,
             Some(node) => {
@@ -205,7 +220,32 @@ impl Rule {
             .get("when")
             .map(|node| Condition::compile(node, &paths))
             .transpose()?;
-        let require = Condition::compile(fields.required("require", "a rule")?, &paths)?;
+        let require_node = fields.required("require", "a rule")?;
+        let require = match require_node.as_list() {
+            Some([]) => return error(require_node.span, "`require` needs a condition"),
+            Some(items) => items
+                .iter()
+                .map(|item| Condition::compile(item, &paths))
+                .collect::<Result<Vec<_>>>()?,
+            None => vec![Condition::compile(require_node, &paths)?],
+        };
+        let table = match fields.get("table") {
+            None => Vec::new(),
+            Some(node) => match node.as_list() {
+                Some(rows) if !rows.is_empty() && rows.iter().all(|r| r.as_map().is_some()) => {
+                    rows.iter().map(in_rule_file).collect()
+                }
+                _ => return error(node.span, "`table` is a non-empty list of mappings"),
+            },
+        };
+        // `on` and `off` may arrive as YAML 1.1 booleans.
+        let default_off = match fields.get("default").map(|n| (n, &n.value)) {
+            None => false,
+            Some((_, Value::Bool(on))) => !on,
+            Some((_, Value::String(s))) if &**s == "on" => false,
+            Some((_, Value::String(s))) if &**s == "off" => true,
+            Some((node, _)) => return error(node.span, "`default` is `on` or `off`"),
+        };
         let message_node = fields.required("message", "a rule")?;
         let message = Template::compile(string(message_node)?, message_node.span, &paths)?;
         let meta = RuleMeta {
@@ -236,11 +276,19 @@ impl Rule {
             classes,
             api_version,
             name: name_pattern,
+            rendered,
             each,
+            table,
             when,
             require,
             message,
+            default_off,
         })
+    }
+
+    /// Whether the rule is about some kinds or classes, not every object.
+    pub fn names_kinds(&self) -> bool {
+        !self.kinds.is_empty() || !self.classes.is_empty()
     }
 
     pub fn applies_to(&self, object: &Object) -> bool {
@@ -258,6 +306,9 @@ impl Rule {
                 .name
                 .as_ref()
                 .is_none_or(|re| object.name.as_deref().is_some_and(|name| re.is_match(name)))
+            && self
+                .rendered
+                .is_none_or(|rendered| object.template.is_some() == rendered)
     }
 
     /// Every focus of the object at `index` that fails the rule, and how
@@ -272,39 +323,65 @@ impl Rule {
     ) -> (Vec<Violation>, usize) {
         let object = relations.object(index);
         let whole = Focus::object(relations, index);
-        let mut violations = Vec::new();
+        let mut violations: Vec<Violation> = Vec::new();
         let mut examined = 0;
-        let mut visit = |node: &Node, anchor: Span| {
-            let focus = whole.at(node, anchor);
+        let mut visit_row = |node: &Node, anchor: Span, row: Option<&Node>| {
+            let focus = whole.start(node, anchor, row);
             // The other object a precondition involves (the Service that
             // makes a container serve traffic) is evidence too.
             let mut precondition = None;
-            let outcomes = match self.when.as_ref().map(|when| when.eval(&focus)) {
+            let outcomes: Vec<Outcome> = match self.when.as_ref().map(|when| when.eval(&focus)) {
                 Some(when) if when.truth == Truth::False => return,
                 // Whether the rule applies is itself unknown.
                 Some(when) if when.truth == Truth::Unknown => vec![when],
                 when => {
                     precondition = when.and_then(|w| w.related);
-                    self.require.failures(&focus)
+                    self.require
+                        .iter()
+                        .flat_map(|c| c.failures(&focus))
+                        .collect()
                 }
             };
             examined += 1;
+            let first = violations.len();
             for outcome in outcomes {
                 let unknown = outcome.truth == Truth::Unknown;
                 if unknown && !outcome.unknowable {
                     continue;
                 }
+                // Evidence written in the rule file (a table row) is no
+                // place in the input: the focus is.
+                let span = if outcome.span.source == RULE_FILE {
+                    anchor
+                } else {
+                    outcome.span
+                };
+                // Two conditions that fail at one place are one finding.
+                if violations[first..]
+                    .iter()
+                    .any(|v| v.span == span && v.unknown == unknown)
+                {
+                    continue;
+                }
                 violations.push(Violation {
-                    span: outcome.span,
+                    span,
                     message: if unknown {
                         String::new()
                     } else {
-                        self.message.render(&focus, sources.slice(outcome.span))
+                        self.message.render(&focus, sources.slice(span))
                     },
                     related: outcome.related.or(precondition),
                     unknown,
-                    on_value: outcome.on_value,
+                    on_value: outcome.on_value && span == outcome.span,
                 });
+            }
+        };
+        let mut visit = |node: &Node, anchor: Span| {
+            if self.table.is_empty() {
+                visit_row(node, anchor, None);
+            }
+            for row in &self.table {
+                visit_row(node, anchor, Some(row));
             }
         };
         match self.each.and_then(|name| object.view(name)) {
@@ -329,6 +406,34 @@ impl Rule {
         }
         (violations, examined)
     }
+}
+
+/// A copy of a node of the rule file whose spans say so, so that evidence
+/// found in it is never taken for a place in the input.
+fn in_rule_file(node: &Node) -> Node {
+    let span = Span {
+        source: RULE_FILE,
+        ..node.span
+    };
+    let value = match &node.value {
+        Value::List(items) => Value::List(items.iter().map(in_rule_file).collect()),
+        Value::Map(map) => Value::Map(crate::model::Map {
+            entries: map
+                .entries
+                .iter()
+                .map(|e| crate::model::Entry {
+                    key: e.key.clone(),
+                    key_span: Span {
+                        source: RULE_FILE,
+                        ..e.key_span
+                    },
+                    value: in_rule_file(&e.value),
+                })
+                .collect(),
+        }),
+        other => other.clone(),
+    };
+    Node { value, span }
 }
 
 /// `fix: {replace: IfNotPresent, description: …}`: the offending value is
@@ -387,7 +492,14 @@ impl Template {
             parts.push(if inner == "value" {
                 Part::Value
             } else {
-                Part::Path(compile_path(inner, span, vocabulary)?)
+                let path = compile_path(inner, span, vocabulary)?;
+                if path.root == super::path::Root::Key {
+                    return error(
+                        span,
+                        "`$key` has a value only inside `all`, `any` or `none`",
+                    );
+                }
+                Part::Path(path)
             });
             rest = &rest[open + close + 1..];
         }
@@ -427,6 +539,105 @@ fn quoted(node: &Node) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::kubernetes;
+    use crate::source::{Source, SourceId};
+
+    fn rule(text: &str) -> Rule {
+        let source = Source::new(SourceId(9), "r.yaml".into(), text.into());
+        let root = crate::formats::yaml::parse(&source)
+            .documents
+            .remove(0)
+            .root;
+        Rule::compile(
+            &root,
+            crate::formats::VOCABULARIES,
+            &crate::checklist_keys(),
+        )
+        .unwrap()
+    }
+
+    fn findings(rule: &Rule, manifest: &str) -> Vec<(String, String)> {
+        let sources = crate::source::Sources::default();
+        let id = sources.push("m.yaml".into(), manifest.into());
+        let objects = kubernetes::parse(sources.get(id)).0;
+        let relations = crate::relate::Relations::new(&objects);
+        (0..objects.len() as u32)
+            .flat_map(|index| rule.check(&relations, index, &sources).0)
+            .map(|v| (sources.slice(v.span).to_string(), v.message))
+            .collect()
+    }
+
+    const HEAD: &str = "id: T101\nname: t\ntitle: t\nseverity: note\nchecklist: [R-kubernetes-cluster-6]\nhelp: h\n";
+
+    #[test]
+    fn a_table_evaluates_the_rule_once_per_row() {
+        let r = rule(&format!(
+            "{HEAD}applies-to: {{format: kubernetes}}\ntable:\n- {{api: extensions/v1beta1, kinds: [Ingress], use: networking.k8s.io/v1}}\n- {{api: policy/v1beta1, kinds: [PodDisruptionBudget], use: policy/v1}}\nrequire:\n  not:\n    all-of:\n    - {{path: apiVersion, equals: {{path: $row.api}}}}\n    - {{path: kind, in: {{path: $row.kinds}}}}\nmessage: '{{kind}} uses {{value}}; use {{$row.use}}'\n"
+        ));
+        let found = findings(
+            &r,
+            "apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\n---\napiVersion: extensions/v1beta1\nkind: Deployment\n",
+        );
+        assert_eq!(
+            found,
+            [(
+                "policy/v1beta1".to_string(),
+                "PodDisruptionBudget uses policy/v1beta1; use policy/v1".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn each_condition_of_a_require_list_reports_its_own_failures() {
+        let r = rule(&format!(
+            "{HEAD}applies-to: {{format: kubernetes, kind: workload}}\nrequire:\n- {{not: {{path: $pod.hostNetwork, equals: true}}}}\n- {{not: {{path: $pod.hostPID, equals: true}}}}\nmessage: m\n"
+        ));
+        let found = findings(
+            &r,
+            "apiVersion: v1\nkind: Pod\nspec: {hostNetwork: true, hostPID: true, hostIPC: true}\n",
+        );
+        assert_eq!(found.len(), 2);
+        // Two conditions failing at one place are one finding.
+        let missing = findings(&r, "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n");
+        assert!(missing.is_empty());
+        let r = rule(&format!(
+            "{HEAD}applies-to: {{format: kubernetes}}\nrequire:\n- {{path: spec.a, present: true}}\n- {{path: spec.b, present: true}}\nmessage: m\n"
+        ));
+        assert_eq!(
+            findings(&r, "apiVersion: v1\nkind: X\nspec: {c: 1}\n").len(),
+            1
+        );
+    }
+
+    #[test]
+    fn rule_files_reject_malformed_tables_and_defaults() {
+        for (extra, expected) in [
+            ("table: [1]\n", "non-empty list of mappings"),
+            ("default: maybe\n", "`on` or `off`"),
+            ("require: []\n", "needs a condition"),
+        ] {
+            let text = format!(
+                "{HEAD}applies-to: {{format: kubernetes}}\nmessage: m\n{extra}{}",
+                if extra.starts_with("require") {
+                    ""
+                } else {
+                    "require: {path: kind, present: true}\n"
+                }
+            );
+            let source = Source::new(SourceId(9), "r.yaml".into(), text);
+            let root = crate::formats::yaml::parse(&source)
+                .documents
+                .remove(0)
+                .root;
+            let err = Rule::compile(
+                &root,
+                crate::formats::VOCABULARIES,
+                &crate::checklist_keys(),
+            )
+            .unwrap_err();
+            assert!(err.message.contains(expected), "{extra}: {}", err.message);
+        }
+    }
 
     #[test]
     fn applies_to_matches_names_by_regex() {

@@ -16,7 +16,7 @@ use crate::source::{Source, Span};
 pub const VOCABULARY: FormatVocabulary = FormatVocabulary {
     format: Format::Kubernetes,
     // Classes of kinds that rules may name in `applies-to.kind`.
-    classes: &["workload", "long-running"],
+    classes: &["workload", "long-running", "ingress-nginx-configmap"],
     // Views that rules may name in `each` or as `$view.path`.
     views: &[
         "pod",
@@ -24,6 +24,7 @@ pub const VOCABULARY: FormatVocabulary = FormatVocabulary {
         "containers",
         "init-containers",
         "all-containers",
+        "volumes",
     ],
     relations: links::RELATIONS,
     label_sets: &["pod", "object"],
@@ -166,8 +167,9 @@ fn helm_template(source: &Source, document: &Document) -> Option<Box<str>> {
 /// The object a manifest's body describes, with its classes, views, labels
 /// and links; `None` without a `kind`. Other adapters that create
 /// Kubernetes objects (Terraform's `kubernetes_*` resources) use it too.
-pub fn object(body: Node, template: Option<Box<str>>) -> Option<Object> {
+pub fn object(mut body: Node, template: Option<Box<str>>) -> Option<Object> {
     let kind: Box<str> = kind_of(&body)?.into();
+    mark_unrendered(&mut body);
     let api_version = body.get("apiVersion")?.as_str().map(Box::from);
     let metadata = |key: &str| {
         body.at(&["metadata", key])
@@ -189,6 +191,9 @@ pub fn object(body: Node, template: Option<Box<str>>) -> Option<Object> {
             classes.push("long-running");
         }
         views = pod_views(template_path);
+    }
+    if is_ingress_nginx_configmap(&kind, api_version.as_deref(), &body) {
+        classes.push("ingress-nginx-configmap");
     }
     let anchor = body
         .at(&["metadata", "name"])
@@ -279,6 +284,43 @@ fn string_pairs(node: Option<&Node>) -> Vec<(Box<str>, Box<str>)> {
         .collect()
 }
 
+/// The ingress-nginx controller's ConfigMap: its default name (with a Helm
+/// release prefix), the name of old manifests, or the labels the Helm chart
+/// gives it. One named by another `--configmap=` argument waits for relations.
+fn is_ingress_nginx_configmap(kind: &str, api_version: Option<&str>, body: &Node) -> bool {
+    if kind != "ConfigMap" || api_version != Some("v1") {
+        return false;
+    }
+    let name = body.at(&["metadata", "name"]).and_then(Node::as_str);
+    let label = |key| body.at(&["metadata", "labels", key]).and_then(Node::as_str);
+    name.is_some_and(|n| {
+        n == "nginx-configuration"
+            || n == "ingress-nginx-controller"
+            || n.ends_with("-ingress-nginx-controller")
+    }) || (label("app.kubernetes.io/name") == Some("ingress-nginx")
+        && label("app.kubernetes.io/component") == Some("controller"))
+}
+
+/// A Go template action (`{{ .Values.x }}`) left in a string is a value
+/// nobody knows until the chart is rendered.
+fn mark_unrendered(node: &mut Node) {
+    match &mut node.value {
+        Value::String(text) => {
+            if let Some(open) = text.find("{{")
+                && text[open..].contains("}}")
+            {
+                node.value = Value::Unknown(std::mem::take(text));
+            }
+        }
+        Value::List(items) => items.iter_mut().for_each(mark_unrendered),
+        Value::Map(map) => map
+            .entries
+            .iter_mut()
+            .for_each(|e| mark_unrendered(&mut e.value)),
+        _ => {}
+    }
+}
+
 fn pod_views(template: &[&'static str]) -> Vec<View> {
     let under = |keys: &[&'static str]| -> Vec<&'static str> {
         template.iter().chain(keys).copied().collect()
@@ -306,6 +348,7 @@ fn pod_views(template: &[&'static str]) -> Vec<View> {
             ],
             true,
         ),
+        view("volumes", vec![under(&["spec", "volumes"])], true),
     ]
 }
 
@@ -371,6 +414,36 @@ mod tests {
             diagnostics.is_empty() && objs.len() == 1,
             "a chart template is left alone"
         );
+    }
+
+    #[test]
+    fn unrendered_template_actions_are_unknown() {
+        let objs = objects(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: \"{{ .Values.image }}\", args: [\"--x={{ .Values.x }}\", \"{literal}\"]}\n",
+        );
+        let container = &objs[0]
+            .body
+            .at(&["spec", "containers"])
+            .unwrap()
+            .as_list()
+            .unwrap()[0];
+        assert!(container.get("image").unwrap().is_unknown());
+        let args = container.get("args").unwrap().as_list().unwrap();
+        assert!(args[0].is_unknown());
+        assert_eq!(args[1].as_str(), Some("{literal}"));
+        assert_eq!(container.get("name").unwrap().as_str(), Some("a"));
+    }
+
+    #[test]
+    fn the_ingress_nginx_configmap_is_recognised_by_name_or_chart_labels() {
+        let objs = objects(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: edge-ingress-nginx-controller}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: custom\n  labels: {app.kubernetes.io/name: ingress-nginx, app.kubernetes.io/component: controller}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller-extra}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: ingress-nginx-controller}\n",
+        );
+        let recognised: Vec<bool> = objs
+            .iter()
+            .map(|o| o.classes.contains(&"ingress-nginx-configmap"))
+            .collect();
+        assert_eq!(recognised, [true, true, false, false]);
     }
 
     #[test]

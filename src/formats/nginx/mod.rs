@@ -588,7 +588,11 @@ server {
         );
         let http = find(&loaded, "http", None);
         // What the missing file holds is unknown.
-        assert!(http.body.get("*").is_some_and(Node::is_unknown));
+        assert!(
+            http.body
+                .get(crate::model::UNKNOWN_REST)
+                .is_some_and(Node::is_unknown)
+        );
         let _ = sources;
     }
 
@@ -645,7 +649,12 @@ server {
             "{ids:?}"
         );
         // Its parents are not in the input: what it lacks is unknown.
-        assert!(find(&loaded, "server", None).body.get("*").is_some());
+        assert!(
+            find(&loaded, "server", None)
+                .body
+                .get(crate::model::UNKNOWN_REST)
+                .is_some()
+        );
     }
 
     #[test]
@@ -669,7 +678,12 @@ server {
         assert!(messages[0].starts_with("a template"));
         assert_eq!(loaded.diagnostics[0].problem, Problem::InputError);
         // What the template adds is unknown.
-        assert!(find(&loaded, "http", None).body.get("*").is_some());
+        assert!(
+            find(&loaded, "http", None)
+                .body
+                .get(crate::model::UNKNOWN_REST)
+                .is_some()
+        );
     }
 
     #[test]

@@ -163,7 +163,7 @@ fn object(context: &Context, effective: &Effective, namespace: &str) -> Object {
     };
     if context.open {
         entries.push(Entry {
-            key: "*".into(),
+            key: crate::model::UNKNOWN_REST.into(),
             key_span: anchor,
             value: Node::new(
                 Value::Unknown("directives from an unknown context or include".into()),
