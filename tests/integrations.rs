@@ -261,6 +261,8 @@ fn validate(multitool: &Path, sarif: &Path) -> Vec<String> {
             "--level",
             "Error;Warning;Note",
         ])
+        // Every fixture's findings make a log larger than its 10 MB default.
+        .args(["--max-file-size-in-kb", "1000000"])
         .args(["--log", "ForceOverwrite", "--output"])
         .arg(&log)
         .arg(sarif)
