@@ -7,7 +7,7 @@ mod quantity;
 mod rule;
 pub(crate) mod schema;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -18,7 +18,7 @@ pub use rule::{PEER_TOOLS, Rule};
 
 use crate::finding::{Finding, Related, RuleMeta, Severity, Skipped};
 use crate::formats::yaml;
-use crate::model::{Diagnostic, FormatVocabulary, Node, Object, Problem, Step};
+use crate::model::{Diagnostic, Format, FormatVocabulary, Node, Object, Problem, Step};
 use crate::relate::Relations;
 use crate::source::{Sources, Span};
 
@@ -95,6 +95,8 @@ impl LoadError {
 
 pub struct Engine {
     rules: Vec<Rule>,
+    /// Which of `rules` may apply to an object, by its format and kind.
+    index: RuleIndex,
     /// Rules off by default that no selector named: listed, not run.
     dormant: Vec<Rule>,
     problems: BTreeMap<Problem, Arc<RuleMeta>>,
@@ -195,6 +197,7 @@ impl Engine {
             .chain(rules.iter().map(|r| r.meta.clone()))
             .collect();
         Ok(Engine {
+            index: RuleIndex::new(&rules),
             rules,
             dormant: Vec::new(),
             problems,
@@ -249,10 +252,11 @@ impl Engine {
                 && !ignore.iter().any(|s| matches_selector(meta, s))
         };
         let named = |meta: &RuleMeta| select.iter().any(|s| matches_selector(meta, s));
-        let (dormant, rules) = std::mem::take(&mut self.rules)
+        let (dormant, rules): (Vec<Rule>, Vec<Rule>) = std::mem::take(&mut self.rules)
             .into_iter()
             .filter(|r| keep(&r.meta))
             .partition(|r| r.default_off && !named(&r.meta));
+        self.index = RuleIndex::new(&rules);
         self.rules = rules;
         self.dormant = dormant;
         self.problems.retain(|_, m| keep(m));
@@ -290,9 +294,16 @@ impl Engine {
     /// Rules for every kind (removed API versions) do not count: they say
     /// nothing about what a custom resource is for.
     pub fn analyses(&self, object: &Object) -> bool {
-        self.rules
-            .iter()
-            .any(|rule| rule.names_kinds() && rule.applies_to(object))
+        self.applicable(object).any(|rule| rule.names_kinds())
+    }
+
+    /// The rules that apply to the object, in order.
+    fn applicable<'e>(&'e self, object: &Object) -> impl Iterator<Item = &'e Rule> {
+        self.index
+            .candidates(object)
+            .into_iter()
+            .map(|i| &self.rules[i as usize])
+            .filter(|rule| rule.applies_to(object))
     }
 
     pub fn is_enabled(&self, problem: Problem) -> bool {
@@ -319,13 +330,10 @@ impl Engine {
             .into_par_iter()
             .flat_map_iter(|index| {
                 let object = &objects[index as usize];
-                self.rules
-                    .iter()
-                    .filter(|rule| rule.applies_to(object))
-                    .map(move |rule| {
-                        let (violations, examined) = rule.check(relations, index, sources);
-                        (rule, index, violations, examined)
-                    })
+                self.applicable(object).map(move |rule| {
+                    let (violations, examined) = rule.check(relations, index, sources);
+                    (rule, index, violations, examined)
+                })
             })
             .collect();
         let mut examined: BTreeMap<String, usize> = BTreeMap::new();
@@ -405,6 +413,51 @@ impl Engine {
             template: None,
             fingerprint,
         })
+    }
+}
+
+/// The rules that may apply to an object, found by its format, kind and
+/// classes instead of asking every rule: most rules name a kind or two.
+#[derive(Default)]
+struct RuleIndex {
+    /// Rules for every object of a format.
+    any: HashMap<Format, Vec<u32>>,
+    /// Rules by format and the kind or class they name.
+    named: HashMap<Format, HashMap<Box<str>, Vec<u32>>>,
+}
+
+impl RuleIndex {
+    fn new(rules: &[Rule]) -> Self {
+        let mut index = RuleIndex::default();
+        for (i, rule) in rules.iter().enumerate() {
+            let (kinds, classes) = rule.targets();
+            if kinds.is_empty() && classes.is_empty() {
+                index.any.entry(rule.format).or_default().push(i as u32);
+            }
+            let named = index.named.entry(rule.format).or_default();
+            for name in kinds.iter().chain(classes) {
+                let rules = named.entry(name.clone()).or_default();
+                // A rule naming a kind and a class of it is listed once.
+                if rules.last() != Some(&(i as u32)) {
+                    rules.push(i as u32);
+                }
+            }
+        }
+        index
+    }
+
+    /// Indexes of the rules that may apply to the object, ascending.
+    fn candidates(&self, object: &Object) -> Vec<u32> {
+        let any = self.any.get(&object.format).into_iter().flatten();
+        let named = self.named.get(&object.format);
+        let by_name = std::iter::once(&*object.kind)
+            .chain(object.classes.iter().copied())
+            .filter_map(|name| named?.get(name))
+            .flatten();
+        let mut found: Vec<u32> = any.chain(by_name).copied().collect();
+        found.sort_unstable();
+        found.dedup();
+        found
     }
 }
 
