@@ -379,10 +379,6 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
         examined,
     } = engine.evaluate(&relations, &objects, &sources);
     skipped.retain(|s| sources.get(s.span.source).role == Role::Reported);
-    skipped.sort_by_cached_key(|s| {
-        let path = sources.get(s.span.source).path.clone();
-        (path, s.span.start, s.rule.id.clone())
-    });
     findings.extend(
         diagnostics
             .into_iter()
@@ -411,14 +407,19 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
     // not unused because notes are not shown.
     findings.retain(|f| f.severity >= options.min_severity);
     // By path, not by source id: ids follow the order files were read in.
-    fn key<'a>(sources: &'a Sources, f: &'a Finding) -> impl Ord + 'a {
-        let path = &sources.get(f.span.source).path;
-        (path, f.span.start, f.span.end, &f.rule.id, &f.message)
+    let ranks = sources.path_ranks();
+    let rank = |span: Span| ranks[span.source.0 as usize];
+    skipped.sort_by(|a, b| {
+        (rank(a.span), a.span.start, &a.rule.id).cmp(&(rank(b.span), b.span.start, &b.rule.id))
+    });
+    fn key<'a>(ranks: &[u32], f: &'a Finding) -> impl Ord + 'a {
+        let rank = ranks[f.span.source.0 as usize];
+        (rank, f.span.start, f.span.end, &f.rule.id, &f.message)
     }
-    findings.sort_by(|a, b| key(&sources, a).cmp(&key(&sources, b)));
+    findings.sort_by(|a, b| key(&ranks, a).cmp(&key(&ranks, b)));
     // A file evaluated in two contexts (an nginx include) finds the same
     // thing twice.
-    findings.dedup_by(|a, b| key(&sources, a) == key(&sources, b));
+    findings.dedup_by(|a, b| key(&ranks, a) == key(&ranks, b));
     let reported: Vec<&Object> = objects
         .iter()
         .filter(|o| sources.get(o.span().source).role == Role::Reported)
