@@ -185,6 +185,11 @@ pub struct Run {
     pub findings: Vec<Finding>,
     pub rules: Vec<Arc<RuleMeta>>,
     pub objects: usize,
+    /// Every object read, reported or context: the caller decides when
+    /// their trees are freed (the command line never frees them: freeing a
+    /// tree node by node takes longer than the system takes to reclaim the
+    /// process).
+    pub parsed: Vec<Object>,
     /// Checks that unknown values left undecided, sorted by location.
     pub skipped: Vec<finding::Skipped>,
     /// For each rule, how many foci of reported objects it examined.
@@ -438,10 +443,12 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
     }
     let findings = charts::merge_value_sets(findings, &renders, &reported, &sources);
     let unanalysed = unanalysed(engine, &reported);
+    let (count, formats) = (reported.len(), reported.iter().map(|o| o.format).collect());
     timings.suppress = stopwatch.lap();
     Ok(Run {
-        objects: reported.len(),
-        formats: reported.iter().map(|o| o.format).collect(),
+        objects: count,
+        formats,
+        parsed: objects,
         unanalysed,
         sources,
         findings,
