@@ -52,13 +52,18 @@ fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
 fn compact(dir: &Path, extra: &[&str]) -> (i32, Vec<String>) {
     // Rules other than these may come and go; these tests are about
     // silencing them.
+    compact_selecting(dir, "K8S201,K8S301,K8S302,suppression", extra)
+}
+
+/// The compact findings of the selected rules, and the exit code.
+fn compact_selecting(dir: &Path, select: &str, extra: &[&str]) -> (i32, Vec<String>) {
     let mut args = vec![
         "check",
         "--format",
         "compact",
         "--no-context",
         "--select",
-        "K8S201,K8S301,K8S302,suppression",
+        select,
     ];
     args.extend(extra);
     let (code, out, err) = airworthy(dir, &args);
@@ -274,22 +279,7 @@ resource "aws_ecr_repository" "web" {
 #[test]
 fn terraform_comments_silence_with_hash_or_slashes() {
     let dir = repo(&[("infra/main.tf", TERRAFORM)]);
-    let check = |dir: &Path| {
-        let (code, out, err) = airworthy(
-            dir,
-            &[
-                "check",
-                "--no-context",
-                "--format",
-                "compact",
-                "--select",
-                "TF522,suppression",
-                "infra",
-            ],
-        );
-        assert!(code <= 1, "{err}");
-        out.lines().map(String::from).collect::<Vec<_>>()
-    };
+    let check = |dir: &Path| compact_selecting(dir, "TF522,suppression", &["infra"]).1;
     assert_eq!(
         check(dir.path()),
         ["infra/main.tf:12:26: warning[TF522] a pushed tag can be overwritten with another image"]
@@ -316,22 +306,7 @@ const NGINX: &str =
 #[test]
 fn nginx_comments_silence_their_directive() {
     let dir = repo(&[("nginx/nginx.conf", NGINX)]);
-    let check = |dir: &Path| {
-        let (code, out, err) = airworthy(
-            dir,
-            &[
-                "check",
-                "--no-context",
-                "--format",
-                "compact",
-                "--select",
-                "NGX201,suppression",
-                "nginx",
-            ],
-        );
-        assert!(code <= 1, "{err}");
-        out.lines().map(String::from).collect::<Vec<_>>()
-    };
+    let check = |dir: &Path| compact_selecting(dir, "NGX201,suppression", &["nginx"]).1;
     let found = check(dir.path());
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(
