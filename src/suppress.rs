@@ -277,7 +277,7 @@ pub fn apply(
         }
         // Configuration globs are absolute (they mean the same from any
         // working directory).
-        let path = crate::config::absolute(&source.path);
+        let path = crate::discover::absolute(&source.path);
         for (ignore, used) in ignores.iter().zip(config_used.iter_mut()) {
             let matches = (ignore.rules.is_empty()
                 || ignore
