@@ -20,7 +20,7 @@ use crate::finding::{Finding, Related, RuleMeta, Severity, Skipped};
 use crate::formats::yaml;
 use crate::model::{Diagnostic, Format, FormatVocabulary, Node, Object, Problem, Step};
 use crate::relate::Relations;
-use crate::source::{Sources, Span};
+use crate::source::{SourceId, Sources, Span};
 
 /// A rule file to load: where it came from and its text.
 pub struct RuleFile {
@@ -125,63 +125,52 @@ impl Engine {
                 ]
             })
             .collect();
-        for file in files {
-            let repository_path = file
-                .embedded
-                .then(|| crate::source::display_path(&file.path));
-            let id = sources.push(file.path, file.text);
-            let source = sources.get(id);
-            let parsed = yaml::parse(source);
-            diagnostics.extend(parsed.diagnostics);
-            let mut documents = parsed.documents.into_iter();
-            let Some(document) = documents.next() else {
-                if source.text.trim().is_empty() || diagnostics.is_empty() {
-                    diagnostics.push(Diagnostic::new(
-                        Problem::ParseError,
-                        Span::point(id, 0),
-                        "a rule file holds one rule",
-                    ));
+        let files: Vec<_> = files
+            .into_iter()
+            .map(|file| {
+                let repository_path = file
+                    .embedded
+                    .then(|| crate::source::display_path(&file.path));
+                (sources.push(file.path, file.text), repository_path)
+            })
+            .collect();
+        // Compiling the rules (their regexes most of all) is most of a small
+        // run's start-up: on every core, then judged in file order.
+        let compiled: Vec<_> = files
+            .into_par_iter()
+            .map(|(id, repository_path)| {
+                let mut compiled = compile_file(&sources, id, formats, checklist_keys);
+                if let Some((rule, _)) = &mut compiled.rule {
+                    Arc::make_mut(&mut rule.meta).file = repository_path;
                 }
+                compiled
+            })
+            .collect();
+        for compiled in compiled {
+            diagnostics.extend(compiled.diagnostics);
+            let Some((rule, spans)) = compiled.rule else {
                 continue;
             };
-            if let Some(extra) = documents.next() {
-                diagnostics.push(Diagnostic::new(
-                    Problem::ParseError,
-                    extra.root.span,
-                    "a rule file holds one rule; put this one in a file of its own",
-                ));
-            }
-            match Rule::compile(&document.root, formats, checklist_keys) {
-                Ok(mut rule) => {
-                    Arc::make_mut(&mut rule.meta).file = repository_path;
-                    let mut duplicate = false;
-                    for (key, node) in [("id", &rule.meta.id), ("name", &rule.meta.name)] {
-                        let span = document
-                            .root
-                            .get(key)
-                            .map_or(document.root.span, |n| n.span);
-                        if let Some(first) = seen.insert(node.clone(), span) {
-                            let mut d = Diagnostic::new(
-                                Problem::ParseError,
-                                span,
-                                format!("rule {key} `{node}` is already taken"),
-                            );
-                            if first != Span::default() {
-                                d.related.push((first, "first used here".into()));
-                            }
-                            diagnostics.push(d);
-                            duplicate = true;
-                        }
+            let mut duplicate = false;
+            for ((key, node), span) in [("id", &rule.meta.id), ("name", &rule.meta.name)]
+                .into_iter()
+                .zip(spans)
+            {
+                if let Some(first) = seen.insert(node.clone(), span) {
+                    let mut d = Diagnostic::new(
+                        Problem::ParseError,
+                        span,
+                        format!("rule {key} `{node}` is already taken"),
+                    );
+                    if first != Span::default() {
+                        d.related.push((first, "first used here".into()));
                     }
-                    if !duplicate {
-                        rules.push(rule);
-                    }
+                    diagnostics.push(d);
+                    duplicate = true;
                 }
-                Err(error) => diagnostics.push(Diagnostic::new(
-                    Problem::ParseError,
-                    error.span,
-                    error.message,
-                )),
+            }
+            if !duplicate {
+                rules.push(rule);
             }
         }
         if !diagnostics.is_empty() {
@@ -414,6 +403,61 @@ impl Engine {
             fingerprint,
         })
     }
+}
+
+/// One rule file compiled: its rule with the spans of its `id` and `name`
+/// (where a duplicate is reported), or what is wrong with it.
+struct CompiledFile {
+    rule: Option<(Rule, [Span; 2])>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn compile_file(
+    sources: &Sources,
+    id: SourceId,
+    formats: &[FormatVocabulary],
+    checklist_keys: &HashSet<String>,
+) -> CompiledFile {
+    let source = sources.get(id);
+    let parsed = yaml::parse(source);
+    let mut diagnostics = parsed.diagnostics;
+    let mut documents = parsed.documents.into_iter();
+    let Some(document) = documents.next() else {
+        if source.text.trim().is_empty() || diagnostics.is_empty() {
+            diagnostics.push(Diagnostic::new(
+                Problem::ParseError,
+                Span::point(id, 0),
+                "a rule file holds one rule",
+            ));
+        }
+        return CompiledFile {
+            rule: None,
+            diagnostics,
+        };
+    };
+    if let Some(extra) = documents.next() {
+        diagnostics.push(Diagnostic::new(
+            Problem::ParseError,
+            extra.root.span,
+            "a rule file holds one rule; put this one in a file of its own",
+        ));
+    }
+    let root = &document.root;
+    let rule = match Rule::compile(root, formats, checklist_keys) {
+        Ok(rule) => {
+            let span = |key| root.get(key).map_or(root.span, |n| n.span);
+            Some((rule, [span("id"), span("name")]))
+        }
+        Err(error) => {
+            diagnostics.push(Diagnostic::new(
+                Problem::ParseError,
+                error.span,
+                error.message,
+            ));
+            None
+        }
+    };
+    CompiledFile { rule, diagnostics }
 }
 
 /// The rules that may apply to an object, found by its format, kind and
