@@ -20,6 +20,7 @@ pub mod suppress;
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
@@ -184,6 +185,11 @@ pub struct Run {
     pub findings: Vec<Finding>,
     pub rules: Vec<Arc<RuleMeta>>,
     pub objects: usize,
+    /// Every object read, reported or context: the caller decides when
+    /// their trees are freed (the command line never frees them: freeing a
+    /// tree node by node takes longer than the system takes to reclaim the
+    /// process).
+    pub parsed: Vec<Object>,
     /// Checks that unknown values left undecided, sorted by location.
     pub skipped: Vec<finding::Skipped>,
     /// For each rule, how many foci of reported objects it examined.
@@ -197,6 +203,76 @@ pub struct Run {
     /// Kinds of reported objects that no rule looks at (CRDs and other
     /// kinds airworthy has no rules for).
     pub unanalysed: Vec<Unanalysed>,
+    /// How long each phase took; the caller fills in `rules` and `render`.
+    pub timings: Timings,
+}
+
+/// The wall time of each phase of a run (`--timings`). Measuring costs a
+/// clock read per phase, so it is always done.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Timings {
+    /// Compiling the rules.
+    pub rules: Duration,
+    /// Walking the paths and the context directory.
+    pub discover: Duration,
+    /// Reading the files (and rendering charts named as paths).
+    pub read: Duration,
+    /// The format adapters: parsing, includes, modules, objects.
+    pub parse: Duration,
+    /// Indexing the objects' links.
+    pub relate: Duration,
+    /// Running the rules.
+    pub evaluate: Duration,
+    /// Suppressions, then sorting, deduplicating and finding Helm templates.
+    pub suppress: Duration,
+    /// Writing the report.
+    pub render: Duration,
+}
+
+impl Timings {
+    /// The phases by name, in order.
+    pub fn phases(&self) -> [(&'static str, Duration); 8] {
+        [
+            ("rules", self.rules),
+            ("discover", self.discover),
+            ("read", self.read),
+            ("parse", self.parse),
+            ("relate", self.relate),
+            ("evaluate", self.evaluate),
+            ("suppress", self.suppress),
+            ("render", self.render),
+        ]
+    }
+
+    /// One line, `timings: rules=3.1ms discover=… render=…ms total=…ms`:
+    /// milliseconds with one decimal; `total` is the wall time since
+    /// `start` (which includes what no phase covers, such as reading the
+    /// configuration).
+    pub fn line(&self, start: Instant) -> String {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let mut line = String::from("timings:");
+        for (name, duration) in self.phases() {
+            line.push_str(&format!(" {name}={:.1}ms", ms(duration)));
+        }
+        line.push_str(&format!(" total={:.1}ms", ms(start.elapsed())));
+        line
+    }
+}
+
+/// The time since the last lap, for phase timings.
+struct Stopwatch(Instant);
+
+impl Stopwatch {
+    fn start() -> Self {
+        Stopwatch(Instant::now())
+    }
+
+    fn lap(&mut self) -> Duration {
+        let now = Instant::now();
+        let since = now - self.0;
+        self.0 = now;
+        since
+    }
 }
 
 /// Objects of one kind that no rule looks at.
@@ -221,6 +297,8 @@ impl Run {
 
 /// Checks the inputs the options name with the engine's rules.
 pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
+    let mut timings = Timings::default();
+    let mut stopwatch = Stopwatch::start();
     for file in &options.formats.terraform.var_files {
         if !file.is_file() {
             return Err(Error::Usage(format!(
@@ -236,6 +314,8 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
         .cloned()
         .partition(|path| helm::is_chart(path));
     let (renders, rendered) = charts::render(&charts, &options.helm.values)?;
+    // Rendering is reading a chart.
+    timings.read = stopwatch.lap();
     let mut inputs: Vec<(Input, Role)> = Vec::new();
     // Charts alone: nothing else to discover.
     if charts.is_empty() || !paths.is_empty() {
@@ -244,6 +324,7 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
             ..options.discover.clone()
         };
         let (candidates, problems) = discover::discover(&discover).map_err(Error::Usage)?;
+        timings.discover = stopwatch.lap();
         inputs = candidates
             .par_iter()
             .filter_map(|c| {
@@ -283,6 +364,8 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
         }
     }
 
+    timings.read += stopwatch.lap();
+
     let loader = FileLoader::new(&sources, options.discover.max_file_size);
     let loaded: Vec<formats::Loaded> = by_format
         .par_iter()
@@ -294,23 +377,22 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
         diagnostics.extend(part.diagnostics);
     }
 
+    timings.parse = stopwatch.lap();
     let relations = Relations::new(&objects);
+    timings.relate = stopwatch.lap();
     let engine::Evaluation {
         mut findings,
         mut skipped,
         examined,
     } = engine.evaluate(&relations, &objects, &sources);
     skipped.retain(|s| sources.get(s.span.source).role == Role::Reported);
-    skipped.sort_by_cached_key(|s| {
-        let path = sources.get(s.span.source).path.clone();
-        (path, s.span.start, s.rule.id.clone())
-    });
     findings.extend(
         diagnostics
             .into_iter()
             .filter_map(|d| engine.diagnostic_finding(d, &sources)),
     );
     findings.retain(|f| sources.get(f.span.source).role == Role::Reported);
+    timings.evaluate = stopwatch.lap();
     let enabled = engine.running().iter().map(|m| m.id.clone()).collect();
     let rules = suppress::RuleIndex {
         known: engine.known(),
@@ -332,14 +414,19 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
     // not unused because notes are not shown.
     findings.retain(|f| f.severity >= options.min_severity);
     // By path, not by source id: ids follow the order files were read in.
-    fn key<'a>(sources: &'a Sources, f: &'a Finding) -> impl Ord + 'a {
-        let path = &sources.get(f.span.source).path;
-        (path, f.span.start, f.span.end, &f.rule.id, &f.message)
+    let ranks = sources.path_ranks();
+    let rank = |span: Span| ranks[span.source.0 as usize];
+    skipped.sort_by(|a, b| {
+        (rank(a.span), a.span.start, &a.rule.id).cmp(&(rank(b.span), b.span.start, &b.rule.id))
+    });
+    fn key<'a>(ranks: &[u32], f: &'a Finding) -> impl Ord + 'a {
+        let rank = ranks[f.span.source.0 as usize];
+        (rank, f.span.start, f.span.end, &f.rule.id, &f.message)
     }
-    findings.sort_by(|a, b| key(&sources, a).cmp(&key(&sources, b)));
+    findings.sort_by(|a, b| key(&ranks, a).cmp(&key(&ranks, b)));
     // A file evaluated in two contexts (an nginx include) finds the same
     // thing twice.
-    findings.dedup_by(|a, b| key(&sources, a) == key(&sources, b));
+    findings.dedup_by(|a, b| key(&ranks, a) == key(&ranks, b));
     let reported: Vec<&Object> = objects
         .iter()
         .filter(|o| sources.get(o.span().source).role == Role::Reported)
@@ -358,9 +445,12 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
     }
     let findings = charts::merge_value_sets(findings, &renders, &reported, &sources);
     let unanalysed = unanalysed(engine, &reported);
+    let (count, formats) = (reported.len(), reported.iter().map(|o| o.format).collect());
+    timings.suppress = stopwatch.lap();
     Ok(Run {
-        objects: reported.len(),
-        formats: reported.iter().map(|o| o.format).collect(),
+        objects: count,
+        formats,
+        parsed: objects,
         unanalysed,
         sources,
         findings,
@@ -369,6 +459,7 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
         examined,
         known: engine.known().to_vec(),
         min_severity: options.min_severity,
+        timings,
     })
 }
 

@@ -5,6 +5,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -132,6 +133,9 @@ struct InputArgs {
     /// Terraform: set a root module variable; wins over every file (repeatable)
     #[arg(long, value_name = "NAME=VALUE", value_parser = parse_var)]
     var: Vec<String>,
+    /// Print the wall time of each phase on standard error
+    #[arg(long)]
+    timings: bool,
     #[command(flatten)]
     rules: RuleArgs,
 }
@@ -297,7 +301,9 @@ fn run(input: InputArgs, config: Config, min_severity: Severity) -> Result<airwo
         ignore,
         severity: config.severity.clone(),
     };
+    let started = Instant::now();
     let (engine, unmatched) = airworthy::load_rules(&rule_options)?;
+    let rules = started.elapsed();
     if !unmatched.is_empty() {
         return Err(Error::Usage(format!(
             "no rule is named by: {} (see `airworthy rules`)",
@@ -354,17 +360,22 @@ fn run(input: InputArgs, config: Config, min_severity: Severity) -> Result<airwo
             nginx: airworthy::formats::nginx::Options::new(config.nginx_entries),
         },
     };
-    airworthy::check(&engine, &options)
+    let mut run = airworthy::check(&engine, &options)?;
+    run.timings.rules = rules;
+    Ok(run)
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode, Error> {
+    let started = Instant::now();
+    let timings = args.input.timings;
     let config = configuration(args.input.rules.config.as_ref())?;
     let min_severity = args
         .min_severity
         .or(config.min_severity)
         .unwrap_or(Severity::Note);
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(Severity::Warning);
-    let run = run(args.input, config, min_severity)?;
+    let mut run = run(args.input, config, min_severity)?;
+    let rendering = Instant::now();
     if let Some(path) = &args.write_baseline {
         write_file(path, |out| {
             suppress::write_baseline(&run.findings, &run.sources, out)
@@ -395,6 +406,10 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
     let complete = emit(args.output.as_deref(), |out, color| {
         report::render(args.format, &report, out, color)
     })?;
+    if timings {
+        run.timings.render = rendering.elapsed();
+        eprintln!("{}", run.timings.line(started));
+    }
     // Freeing every parsed tree one node at a time takes longer than the
     // operating system takes to reclaim the whole process.
     std::mem::forget(run);
@@ -404,8 +419,11 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
 /// `report`: every finding counts (no minimum severity), and the exit code
 /// is 0 unless `--fail-on` asks otherwise.
 fn report(args: ReportArgs) -> Result<ExitCode, Error> {
+    let started = Instant::now();
+    let timings = args.input.timings;
     let config = configuration(args.input.rules.config.as_ref())?;
-    let run = run(args.input, config, Severity::Note)?;
+    let mut run = run(args.input, config, Severity::Note)?;
+    let rendering = Instant::now();
     let failing = args.fail_on.is_some_and(|severity| fails(&run, severity));
     let readiness = Readiness::new(&run);
     let links = Links {
@@ -418,6 +436,10 @@ fn report(args: ReportArgs) -> Result<ExitCode, Error> {
     let complete = emit(args.output.as_deref(), |out, _| {
         readiness::render(args.format, &readiness, &links, out)
     })?;
+    if timings {
+        run.timings.render = rendering.elapsed();
+        eprintln!("{}", run.timings.line(started));
+    }
     std::mem::forget(run);
     Ok(ExitCode::from(u8::from(failing && complete)))
 }

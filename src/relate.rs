@@ -9,7 +9,8 @@
 //! Indexes are also kept by namespace, so that a monorepo of a thousand
 //! namespaces with the same `app: api` does not compare each with all.
 
-use std::collections::HashMap;
+// Hashing string keys dominates building the indexes: a fast hasher.
+use foldhash::HashMap;
 
 use crate::model::{CREATES, Format, Link, Object, Requirement, Target};
 
@@ -40,8 +41,8 @@ struct Index<'a, K, T> {
 impl<'a, K: std::hash::Hash + Eq + Copy, T: Copy> Index<'a, K, T> {
     fn new() -> Self {
         Index {
-            all: HashMap::new(),
-            scoped: HashMap::new(),
+            all: HashMap::default(),
+            scoped: HashMap::default(),
         }
     }
 
@@ -68,8 +69,9 @@ pub struct Relations<'a> {
     by_name: Index<'a, (Format, &'a str), u32>,
     /// Objects by format, label set, label key and value.
     by_label: Index<'a, (Format, &'a str, &'a str, &'a str), u32>,
-    /// Objects by format, for selectors no label narrows down.
-    by_format: HashMap<Format, Vec<u32>>,
+    /// Objects by format (and namespace), for selectors no label narrows
+    /// down.
+    by_format: Index<'a, Format, u32>,
     /// Objects by format and kind or class.
     by_kind: HashMap<(Format, &'a str), Vec<u32>>,
     /// Name links by format, relation and target name (and namespace).
@@ -90,18 +92,18 @@ impl<'a> Relations<'a> {
             objects,
             by_name: Index::new(),
             by_label: Index::new(),
-            by_format: HashMap::new(),
-            by_kind: HashMap::new(),
+            by_format: Index::new(),
+            by_kind: HashMap::default(),
             named_links: Index::new(),
             selector_links: Index::new(),
             broad_links: Index::new(),
-            unknown_links: HashMap::new(),
+            unknown_links: HashMap::default(),
         };
         for (index, object) in objects.iter().enumerate() {
             let index = index as u32;
             let format = object.format;
             let namespace = object.namespace.as_deref();
-            relations.by_format.entry(format).or_default().push(index);
+            relations.by_format.push(format, namespace, index);
             for kind in std::iter::once(&*object.kind).chain(object.classes.iter().copied()) {
                 relations
                     .by_kind
@@ -171,7 +173,7 @@ impl<'a> Relations<'a> {
     /// every object of the format), in input order.
     pub fn of_kinds(&self, format: Format, kinds: &[Box<str>]) -> Vec<u32> {
         if kinds.is_empty() {
-            return self.by_format.get(&format).cloned().unwrap_or_default();
+            return self.by_format.all.get(&format).cloned().unwrap_or_default();
         }
         let mut found: Vec<u32> = kinds
             .iter()
@@ -206,7 +208,9 @@ impl<'a> Relations<'a> {
                     namespace.as_deref(),
                     &mut candidates,
                 ),
-                None => candidates.extend(self.by_format.get(&format).into_iter().flatten()),
+                None => self
+                    .by_format
+                    .within(format, namespace.as_deref(), &mut candidates),
             },
         }
         candidates.retain(|&to| to != from && leads_to(link.target.possible(), self.object(to)));

@@ -81,11 +81,7 @@ impl Source {
 
     pub fn with_role(id: SourceId, path: PathBuf, text: String, role: Role) -> Self {
         let mut line_starts = vec![0u32];
-        line_starts.extend(
-            memchr_newlines(text.as_bytes())
-                .into_iter()
-                .map(|i| i as u32 + 1),
-        );
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1));
         Source {
             id,
             path,
@@ -143,14 +139,6 @@ impl Source {
         let end = floor_char_boundary(&self.text, span.end as usize);
         &self.text[start..end.max(start)]
     }
-}
-
-fn memchr_newlines(bytes: &[u8]) -> Vec<usize> {
-    bytes
-        .iter()
-        .enumerate()
-        .filter_map(|(i, &b)| (b == b'\n').then_some(i))
-        .collect()
 }
 
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
@@ -215,6 +203,23 @@ impl Sources {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// For each source id, the rank of its path among all the paths (equal
+    /// paths, equal ranks): sorting by rank sorts by path, without comparing
+    /// paths again.
+    pub fn path_ranks(&self) -> Vec<u32> {
+        let mut ids: Vec<u32> = (0..self.len() as u32).collect();
+        ids.sort_by(|&a, &b| self.get(SourceId(a)).path.cmp(&self.get(SourceId(b)).path));
+        let mut ranks = vec![0; ids.len()];
+        let mut rank = 0;
+        for (i, &id) in ids.iter().enumerate() {
+            if i > 0 && self.get(SourceId(ids[i - 1])).path != self.get(SourceId(id)).path {
+                rank += 1;
+            }
+            ranks[id as usize] = rank;
+        }
+        ranks
+    }
 }
 
 #[cfg(test)]
@@ -238,6 +243,15 @@ mod tests {
         let source = Source::new(SourceId(0), "a".into(), "aç".into());
         assert_eq!(source.char_span(1).range(), 1..3);
         assert_eq!(source.char_span(3).range(), 3..3, "nothing after the end");
+    }
+
+    #[test]
+    fn path_ranks_order_sources_by_path() {
+        let sources = Sources::default();
+        for path in ["b", "a", "c", "a"] {
+            sources.push(path.into(), String::new());
+        }
+        assert_eq!(sources.path_ranks(), [1, 0, 2, 0]);
     }
 
     #[test]

@@ -7,7 +7,7 @@ mod quantity;
 mod rule;
 pub(crate) mod schema;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -18,9 +18,9 @@ pub use rule::{PEER_TOOLS, Rule};
 
 use crate::finding::{Finding, Related, RuleMeta, Severity, Skipped};
 use crate::formats::yaml;
-use crate::model::{Diagnostic, FormatVocabulary, Node, Object, Problem, Step};
+use crate::model::{Diagnostic, Format, FormatVocabulary, Node, Object, Problem, Step};
 use crate::relate::Relations;
-use crate::source::{Sources, Span};
+use crate::source::{SourceId, Sources, Span};
 
 /// A rule file to load: where it came from and its text.
 pub struct RuleFile {
@@ -95,6 +95,8 @@ impl LoadError {
 
 pub struct Engine {
     rules: Vec<Rule>,
+    /// Which of `rules` may apply to an object, by its format and kind.
+    index: RuleIndex,
     /// Rules off by default that no selector named: listed, not run.
     dormant: Vec<Rule>,
     problems: BTreeMap<Problem, Arc<RuleMeta>>,
@@ -123,63 +125,52 @@ impl Engine {
                 ]
             })
             .collect();
-        for file in files {
-            let repository_path = file
-                .embedded
-                .then(|| crate::source::display_path(&file.path));
-            let id = sources.push(file.path, file.text);
-            let source = sources.get(id);
-            let parsed = yaml::parse(source);
-            diagnostics.extend(parsed.diagnostics);
-            let mut documents = parsed.documents.into_iter();
-            let Some(document) = documents.next() else {
-                if source.text.trim().is_empty() || diagnostics.is_empty() {
-                    diagnostics.push(Diagnostic::new(
-                        Problem::ParseError,
-                        Span::point(id, 0),
-                        "a rule file holds one rule",
-                    ));
+        let files: Vec<_> = files
+            .into_iter()
+            .map(|file| {
+                let repository_path = file
+                    .embedded
+                    .then(|| crate::source::display_path(&file.path));
+                (sources.push(file.path, file.text), repository_path)
+            })
+            .collect();
+        // Compiling the rules (their regexes most of all) is most of a small
+        // run's start-up: on every core, then judged in file order.
+        let compiled: Vec<_> = files
+            .into_par_iter()
+            .map(|(id, repository_path)| {
+                let mut compiled = compile_file(&sources, id, formats, checklist_keys);
+                if let Some((rule, _)) = &mut compiled.rule {
+                    Arc::make_mut(&mut rule.meta).file = repository_path;
                 }
+                compiled
+            })
+            .collect();
+        for compiled in compiled {
+            diagnostics.extend(compiled.diagnostics);
+            let Some((rule, spans)) = compiled.rule else {
                 continue;
             };
-            if let Some(extra) = documents.next() {
-                diagnostics.push(Diagnostic::new(
-                    Problem::ParseError,
-                    extra.root.span,
-                    "a rule file holds one rule; put this one in a file of its own",
-                ));
-            }
-            match Rule::compile(&document.root, formats, checklist_keys) {
-                Ok(mut rule) => {
-                    Arc::make_mut(&mut rule.meta).file = repository_path;
-                    let mut duplicate = false;
-                    for (key, node) in [("id", &rule.meta.id), ("name", &rule.meta.name)] {
-                        let span = document
-                            .root
-                            .get(key)
-                            .map_or(document.root.span, |n| n.span);
-                        if let Some(first) = seen.insert(node.clone(), span) {
-                            let mut d = Diagnostic::new(
-                                Problem::ParseError,
-                                span,
-                                format!("rule {key} `{node}` is already taken"),
-                            );
-                            if first != Span::default() {
-                                d.related.push((first, "first used here".into()));
-                            }
-                            diagnostics.push(d);
-                            duplicate = true;
-                        }
+            let mut duplicate = false;
+            for ((key, node), span) in [("id", &rule.meta.id), ("name", &rule.meta.name)]
+                .into_iter()
+                .zip(spans)
+            {
+                if let Some(first) = seen.insert(node.clone(), span) {
+                    let mut d = Diagnostic::new(
+                        Problem::ParseError,
+                        span,
+                        format!("rule {key} `{node}` is already taken"),
+                    );
+                    if first != Span::default() {
+                        d.related.push((first, "first used here".into()));
                     }
-                    if !duplicate {
-                        rules.push(rule);
-                    }
+                    diagnostics.push(d);
+                    duplicate = true;
                 }
-                Err(error) => diagnostics.push(Diagnostic::new(
-                    Problem::ParseError,
-                    error.span,
-                    error.message,
-                )),
+            }
+            if !duplicate {
+                rules.push(rule);
             }
         }
         if !diagnostics.is_empty() {
@@ -195,6 +186,7 @@ impl Engine {
             .chain(rules.iter().map(|r| r.meta.clone()))
             .collect();
         Ok(Engine {
+            index: RuleIndex::new(&rules),
             rules,
             dormant: Vec::new(),
             problems,
@@ -249,10 +241,11 @@ impl Engine {
                 && !ignore.iter().any(|s| matches_selector(meta, s))
         };
         let named = |meta: &RuleMeta| select.iter().any(|s| matches_selector(meta, s));
-        let (dormant, rules) = std::mem::take(&mut self.rules)
+        let (dormant, rules): (Vec<Rule>, Vec<Rule>) = std::mem::take(&mut self.rules)
             .into_iter()
             .filter(|r| keep(&r.meta))
             .partition(|r| r.default_off && !named(&r.meta));
+        self.index = RuleIndex::new(&rules);
         self.rules = rules;
         self.dormant = dormant;
         self.problems.retain(|_, m| keep(m));
@@ -290,9 +283,16 @@ impl Engine {
     /// Rules for every kind (removed API versions) do not count: they say
     /// nothing about what a custom resource is for.
     pub fn analyses(&self, object: &Object) -> bool {
-        self.rules
-            .iter()
-            .any(|rule| rule.names_kinds() && rule.applies_to(object))
+        self.applicable(object).any(|rule| rule.names_kinds())
+    }
+
+    /// The rules that apply to the object, in order.
+    fn applicable<'e>(&'e self, object: &Object) -> impl Iterator<Item = &'e Rule> {
+        self.index
+            .candidates(object)
+            .into_iter()
+            .map(|i| &self.rules[i as usize])
+            .filter(|rule| rule.applies_to(object))
     }
 
     pub fn is_enabled(&self, problem: Problem) -> bool {
@@ -319,13 +319,10 @@ impl Engine {
             .into_par_iter()
             .flat_map_iter(|index| {
                 let object = &objects[index as usize];
-                self.rules
-                    .iter()
-                    .filter(|rule| rule.applies_to(object))
-                    .map(move |rule| {
-                        let (violations, examined) = rule.check(relations, index, sources);
-                        (rule, index, violations, examined)
-                    })
+                self.applicable(object).map(move |rule| {
+                    let (violations, examined) = rule.check(relations, index, sources);
+                    (rule, index, violations, examined)
+                })
             })
             .collect();
         let mut examined: BTreeMap<String, usize> = BTreeMap::new();
@@ -405,6 +402,106 @@ impl Engine {
             template: None,
             fingerprint,
         })
+    }
+}
+
+/// One rule file compiled: its rule with the spans of its `id` and `name`
+/// (where a duplicate is reported), or what is wrong with it.
+struct CompiledFile {
+    rule: Option<(Rule, [Span; 2])>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn compile_file(
+    sources: &Sources,
+    id: SourceId,
+    formats: &[FormatVocabulary],
+    checklist_keys: &HashSet<String>,
+) -> CompiledFile {
+    let source = sources.get(id);
+    let parsed = yaml::parse(source);
+    let mut diagnostics = parsed.diagnostics;
+    let mut documents = parsed.documents.into_iter();
+    let Some(document) = documents.next() else {
+        if source.text.trim().is_empty() || diagnostics.is_empty() {
+            diagnostics.push(Diagnostic::new(
+                Problem::ParseError,
+                Span::point(id, 0),
+                "a rule file holds one rule",
+            ));
+        }
+        return CompiledFile {
+            rule: None,
+            diagnostics,
+        };
+    };
+    if let Some(extra) = documents.next() {
+        diagnostics.push(Diagnostic::new(
+            Problem::ParseError,
+            extra.root.span,
+            "a rule file holds one rule; put this one in a file of its own",
+        ));
+    }
+    let root = &document.root;
+    let rule = match Rule::compile(root, formats, checklist_keys) {
+        Ok(rule) => {
+            let span = |key| root.get(key).map_or(root.span, |n| n.span);
+            Some((rule, [span("id"), span("name")]))
+        }
+        Err(error) => {
+            diagnostics.push(Diagnostic::new(
+                Problem::ParseError,
+                error.span,
+                error.message,
+            ));
+            None
+        }
+    };
+    CompiledFile { rule, diagnostics }
+}
+
+/// The rules that may apply to an object, found by its format, kind and
+/// classes instead of asking every rule: most rules name a kind or two.
+#[derive(Default)]
+struct RuleIndex {
+    /// Rules for every object of a format.
+    any: HashMap<Format, Vec<u32>>,
+    /// Rules by format and the kind or class they name.
+    named: HashMap<Format, HashMap<Box<str>, Vec<u32>>>,
+}
+
+impl RuleIndex {
+    fn new(rules: &[Rule]) -> Self {
+        let mut index = RuleIndex::default();
+        for (i, rule) in rules.iter().enumerate() {
+            let (kinds, classes) = rule.targets();
+            if kinds.is_empty() && classes.is_empty() {
+                index.any.entry(rule.format).or_default().push(i as u32);
+            }
+            let named = index.named.entry(rule.format).or_default();
+            for name in kinds.iter().chain(classes) {
+                let rules = named.entry(name.clone()).or_default();
+                // A rule naming a kind and a class of it is listed once.
+                if rules.last() != Some(&(i as u32)) {
+                    rules.push(i as u32);
+                }
+            }
+        }
+        index
+    }
+
+    /// Indexes of the rules that may apply to the object, ascending.
+    fn candidates(&self, object: &Object) -> Vec<u32> {
+        let any = self.any.get(&object.format).into_iter().flatten();
+        let named = self.named.get(&object.format);
+        let by_name = std::iter::once(&*object.kind)
+            .chain(object.classes.iter().copied())
+            .filter_map(|name| named?.get(name))
+            .flatten();
+        let mut found: Vec<u32> = any.chain(by_name).copied().collect();
+        found.sort_unstable();
+        found.dedup();
+        found
     }
 }
 

@@ -291,6 +291,12 @@ impl Rule {
         !self.kinds.is_empty() || !self.classes.is_empty()
     }
 
+    /// The kinds and the classes the rule applies to (none: every object of
+    /// its format).
+    pub fn targets(&self) -> (&[Box<str>], &[Box<str>]) {
+        (&self.kinds, &self.classes)
+    }
+
     pub fn applies_to(&self, object: &Object) -> bool {
         object.format == self.format
             && (self.kinds.is_empty() && self.classes.is_empty()

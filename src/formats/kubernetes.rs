@@ -306,7 +306,10 @@ fn is_ingress_nginx_configmap(kind: &str, api_version: Option<&str>, body: &Node
 fn mark_unrendered(node: &mut Node) {
     match &mut node.value {
         Value::String(text) => {
-            if let Some(open) = text.find("{{")
+            // Most strings hold no brace: one fast scan rules them out
+            // before a substring search is set up.
+            if memchr::memchr(b'{', text.as_bytes()).is_some()
+                && let Some(open) = text.find("{{")
                 && text[open..].contains("}}")
             {
                 node.value = Value::Unknown(std::mem::take(text));

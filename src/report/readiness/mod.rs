@@ -723,6 +723,8 @@ mod tests {
             formats: formats.iter().copied().collect(),
             min_severity: Severity::Note,
             unanalysed: Vec::new(),
+            parsed: Vec::new(),
+            timings: Default::default(),
         }
     }
 
