@@ -1,7 +1,7 @@
 //! The format-neutral model: nodes that remember their spans, and the objects
 //! rules look at.
 
-use crate::source::Span;
+use crate::source::{SourceId, Span};
 
 /// A value and the span where it was written.
 #[derive(Clone, Debug, PartialEq)]
@@ -336,6 +336,34 @@ pub struct Ignore {
 impl Object {
     pub fn span(&self) -> Span {
         self.body.span
+    }
+
+    /// Whether a span of the object lies in a source `wanted` accepts: only
+    /// such an object can have a finding there (findings point into the
+    /// object). Walks the tree without recursion.
+    pub fn touches(&self, wanted: impl Fn(SourceId) -> bool) -> bool {
+        if wanted(self.anchor.source) {
+            return true;
+        }
+        let mut pending = vec![&self.body];
+        while let Some(node) = pending.pop() {
+            if wanted(node.span.source) {
+                return true;
+            }
+            match &node.value {
+                Value::List(items) => pending.extend(items),
+                Value::Map(map) => {
+                    for entry in &map.entries {
+                        if wanted(entry.key_span.source) {
+                            return true;
+                        }
+                        pending.push(&entry.value);
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
     }
 
     pub fn view(&self, name: &str) -> Option<&View> {

@@ -99,6 +99,18 @@ fn nothing_outside_the_named_files_is_reported() {
 }
 
 #[test]
+fn a_named_module_file_is_checked_with_what_its_callers_pass() {
+    // Only the module's file is named; the call that passes a weak TLS policy
+    // is in the context, whose objects are otherwise not checked.
+    const MODULE: &str = "fixtures/terraform/TF202/fail-module-input";
+    let file = format!("{MODULE}/modules/edge/main.tf");
+    let alone = check(&["--no-context", "--select", "TF202", &file], None);
+    assert_eq!(findings(&alone), [], "its own default is strong");
+    let called = check(&["--context", MODULE, "--select", "TF202", &file], None);
+    assert_eq!(findings(&called), [("TF202".to_string(), file)]);
+}
+
+#[test]
 fn the_git_top_level_is_the_default_context() {
     let dir = tempfile::tempdir().unwrap();
     copy_tree(Path::new(REPO), dir.path());

@@ -20,7 +20,7 @@ use crate::finding::{Finding, Related, RuleMeta, Severity, Skipped};
 use crate::formats::yaml;
 use crate::model::{Diagnostic, Format, FormatVocabulary, Node, Object, Problem, Step};
 use crate::relate::Relations;
-use crate::source::{SourceId, Sources, Span};
+use crate::source::{Role, SourceId, Sources, Span};
 
 /// A rule file to load: where it came from and its text.
 pub struct RuleFile {
@@ -315,8 +315,16 @@ impl Engine {
         sources: &Sources,
     ) -> Evaluation {
         type Checked<'r> = (&'r Rule, u32, Vec<rule::Violation>, usize);
+        // Objects read only as context (a pre-commit run's repository) are
+        // not checked unless a file being reported went into them (an
+        // included nginx file, a Terraform module's file): their findings
+        // would all be dropped.
+        let all_reported =
+            (0..sources.len() as u32).all(|id| sources.get(SourceId(id)).role == Role::Reported);
+        let reported = |id: SourceId| sources.get(id).role == Role::Reported;
         let checked: Vec<Checked> = (0..objects.len() as u32)
             .into_par_iter()
+            .filter(|&index| all_reported || objects[index as usize].touches(reported))
             .flat_map_iter(|index| {
                 let object = &objects[index as usize];
                 self.applicable(object).map(move |rule| {
@@ -328,7 +336,7 @@ impl Engine {
         let mut examined: BTreeMap<String, usize> = BTreeMap::new();
         for (rule, index, _, count) in &checked {
             let at = objects[*index as usize].span().source;
-            if *count > 0 && sources.get(at).role == crate::source::Role::Reported {
+            if *count > 0 && sources.get(at).role == Role::Reported {
                 *examined.entry(rule.meta.id.clone()).or_default() += count;
             }
         }
