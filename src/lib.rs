@@ -33,7 +33,8 @@ use relate::Relations;
 use source::{Role, SourceId, Sources, Span};
 
 /// The rules shipped in the binary, from `rules/` at build time.
-const EMBEDDED_RULES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
+pub(crate) const EMBEDDED_RULES: &[(&str, &str)] =
+    include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 
 /// The checklist map: every item of both readiness checklists.
 pub const CHECKLIST_MAP: &str = include_str!("../checklists/checklist-map.yaml");

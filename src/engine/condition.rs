@@ -1,9 +1,8 @@
 //! Conditions: the predicate vocabulary of rules, compiled once and evaluated
 //! in three-valued logic so that an unknown value never produces a finding.
 
-use regex::Regex;
-
 use super::path::{Focus, Lookup, Path, Root, WILDCARD};
+use super::pattern::Pattern;
 use super::quantity;
 use super::schema::{Fields, Result, SchemaError, error, string};
 use crate::model::{FormatVocabulary, Node, Value};
@@ -98,7 +97,7 @@ pub enum Test {
     In(Vec<Node>),
     /// Equal to one of the values these paths reach (`*` fans out).
     InPaths(Vec<Path>),
-    Matches(Regex),
+    Matches(Pattern),
     Compare(Vec<(Comparison, Operand)>),
     Length(Vec<(Comparison, f64)>),
     /// A duration (`5m`) within bounds, in seconds.
@@ -184,7 +183,7 @@ pub enum Operand {
 /// (`$1`, `${name}`) for the first match of `regex`. No match is no value.
 #[derive(Debug)]
 pub struct Capture {
-    regex: Regex,
+    pattern: Pattern,
     template: String,
 }
 
@@ -238,18 +237,21 @@ const RELATION_KEYS: &[(&str, &[&str])] = &[
 ];
 
 /// What a compiled condition may refer to: the format's vocabulary, and
-/// whether it is inside a relation's `where` (where `$from` means something).
+/// whether it is inside a relation's `where` (where `$from` means something);
+/// and whether its patterns are compiled now (see [`Pattern::new`]).
 #[derive(Clone, Copy)]
 pub struct Vocabulary<'a> {
     pub format: &'a FormatVocabulary,
     pub in_relation: bool,
+    pub eager_patterns: bool,
 }
 
 impl<'a> Vocabulary<'a> {
-    pub fn new(format: &'a FormatVocabulary) -> Self {
+    pub fn new(format: &'a FormatVocabulary, eager_patterns: bool) -> Self {
         Vocabulary {
             format,
             in_relation: false,
+            eager_patterns,
         }
     }
 }
@@ -300,7 +302,10 @@ impl Condition {
             }],
             Some(node) => compile_paths(node, vocabulary)?,
         };
-        let capture = fields.get("capture").map(compile_capture).transpose()?;
+        let capture = fields
+            .get("capture")
+            .map(|node| compile_capture(node, vocabulary.eager_patterns))
+            .transpose()?;
         let tests: Vec<_> = fields
             .map
             .entries
@@ -345,8 +350,8 @@ impl Condition {
             },
             "matches" => {
                 let pattern = string(value)?;
-                match Regex::new(pattern) {
-                    Ok(regex) => Test::Matches(regex),
+                match Pattern::new(pattern, vocabulary.eager_patterns) {
+                    Ok(pattern) => Test::Matches(pattern),
                     Err(e) => return error(value.span, format!("invalid regex: {e}")),
                 }
             }
@@ -506,14 +511,14 @@ fn with_value<R>(
 
 impl Capture {
     fn apply(&self, text: &str) -> Option<String> {
-        let captures = self.regex.captures(text)?;
+        let captures = self.pattern.regex().captures(text)?;
         let mut out = String::new();
         captures.expand(&self.template, &mut out);
         Some(out)
     }
 }
 
-fn compile_capture(node: &Node) -> Result<Capture> {
+fn compile_capture(node: &Node, eager: bool) -> Result<Capture> {
     let (pattern, template) = match &node.value {
         Value::String(pattern) => (&**pattern, None),
         _ => {
@@ -523,17 +528,17 @@ fn compile_capture(node: &Node) -> Result<Capture> {
         }
     };
     let span = node.get("regex").map_or(node.span, |n| n.span);
-    let regex = Regex::new(pattern).map_err(|e| SchemaError {
+    let pattern = Pattern::new(pattern, eager).map_err(|e| SchemaError {
         span,
         message: format!("invalid regex: {e}"),
     })?;
     // Without `as`, the first group (or the whole match when there is none).
     let template = match template {
         Some(t) => t.to_string(),
-        None if regex.captures_len() > 1 => "${1}".into(),
+        None if pattern.captures_len() > 1 => "${1}".into(),
         None => "${0}".into(),
     };
-    Ok(Capture { regex, template })
+    Ok(Capture { pattern, template })
 }
 
 impl Condition {
@@ -1077,8 +1082,10 @@ impl Test {
                     Outcome::new(found, node.span)
                 }
             }
-            Test::Matches(regex) => {
-                let matched = node.scalar_text().is_some_and(|text| regex.is_match(&text));
+            Test::Matches(pattern) => {
+                let matched = node
+                    .scalar_text()
+                    .is_some_and(|text| pattern.regex().is_match(&text));
                 Outcome::new(matched, node.span)
             }
             Test::Type(types) => Outcome::new(types.contains(&type_name(node)), node.span),
@@ -1351,7 +1358,7 @@ mod tests {
     }
 
     fn vocabulary() -> Vocabulary<'static> {
-        Vocabulary::new(&kubernetes::VOCABULARY)
+        Vocabulary::new(&kubernetes::VOCABULARY, true)
     }
 
     fn condition(text: &str) -> Condition {

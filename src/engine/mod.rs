@@ -3,6 +3,7 @@
 
 mod condition;
 mod path;
+mod pattern;
 mod quantity;
 mod rule;
 pub(crate) mod schema;
@@ -139,7 +140,11 @@ impl Engine {
         let compiled: Vec<_> = files
             .into_par_iter()
             .map(|(id, repository_path)| {
-                let mut compiled = compile_file(&sources, id, formats, checklist_keys);
+                // The embedded rules' patterns are compiled when first used
+                // (a test compiles them all); other rules' at once.
+                let eager_patterns = repository_path.is_none();
+                let mut compiled =
+                    compile_file(&sources, id, formats, checklist_keys, eager_patterns);
                 if let Some((rule, _)) = &mut compiled.rule {
                     Arc::make_mut(&mut rule.meta).file = repository_path;
                 }
@@ -425,6 +430,7 @@ fn compile_file(
     id: SourceId,
     formats: &[FormatVocabulary],
     checklist_keys: &HashSet<String>,
+    eager_patterns: bool,
 ) -> CompiledFile {
     let source = sources.get(id);
     let parsed = yaml::parse(source);
@@ -451,7 +457,7 @@ fn compile_file(
         ));
     }
     let root = &document.root;
-    let rule = match Rule::compile(root, formats, checklist_keys) {
+    let rule = match Rule::compile(root, formats, checklist_keys, eager_patterns) {
         Ok(rule) => {
             let span = |key| root.get(key).map_or(root.span, |n| n.span);
             Some((rule, [span("id"), span("name")]))
@@ -689,6 +695,47 @@ mod tests {
             &crate::checklist_keys(),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn every_embedded_pattern_compiles() {
+        // They are compiled when first used, where a failure could not be
+        // reported: so all of them are compiled here, as `--rules` are.
+        let files = crate::EMBEDDED_RULES
+            .iter()
+            .map(|(path, text)| RuleFile {
+                path: PathBuf::from(path),
+                text: text.to_string(),
+                embedded: false,
+            })
+            .collect();
+        let loaded = Engine::load(
+            files,
+            crate::formats::VOCABULARIES,
+            &crate::checklist_keys(),
+        );
+        assert!(loaded.is_ok(), "{:?}", loaded.err().map(|e| e.diagnostics));
+    }
+
+    #[test]
+    fn a_pattern_too_large_to_compile_is_rejected_at_load() {
+        let file = RuleFile {
+            path: PathBuf::from("T101.yaml"),
+            text: "id: T101\nname: huge\ntitle: t\nseverity: note\ntags: [t]\nchecklist: [R-kubernetes-cluster-6]\nhelp: h\napplies-to: {format: kubernetes}\nrequire: {path: kind, matches: '\\w{1000}{1000}'}\nmessage: m\n".into(),
+            embedded: false,
+        };
+        let Err(error) = Engine::load(
+            vec![file],
+            crate::formats::VOCABULARIES,
+            &crate::checklist_keys(),
+        ) else {
+            panic!("a pattern of a billion word characters was accepted");
+        };
+        assert!(
+            error.diagnostics[0].message.contains("invalid regex"),
+            "{:?}",
+            error.diagnostics
+        );
     }
 
     fn running(engine: &Engine) -> Vec<&str> {

@@ -4,10 +4,9 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
-use regex::Regex;
-
 use super::condition::{Condition, Outcome, Truth, Vocabulary, compile_path};
 use super::path::{Focus, Lookup, Path};
+use super::pattern::Pattern;
 use super::schema::{Fields, Result, error, string, strings};
 use crate::finding::{RuleMeta, Severity};
 use crate::model::{Format, FormatVocabulary, Node, Object, Value};
@@ -52,9 +51,9 @@ pub struct Rule {
     pub format: Format,
     kinds: Vec<Box<str>>,
     classes: Vec<Box<str>>,
-    api_version: Option<Regex>,
+    api_version: Option<Pattern>,
     /// Only objects whose name matches.
-    name: Option<Regex>,
+    name: Option<Pattern>,
     /// Only objects rendered from a template (`true`, Helm output) or only
     /// hand-written ones (`false`).
     rendered: Option<bool>,
@@ -87,6 +86,7 @@ impl Rule {
         root: &Node,
         formats: &[FormatVocabulary],
         checklist_keys: &HashSet<String>,
+        eager_patterns: bool,
     ) -> Result<Rule> {
         let fields = Fields::new(root, RULE_KEYS, "a rule")?;
         let id_node = fields.required("id", "a rule")?;
@@ -178,18 +178,17 @@ impl Rule {
                 kinds.push(kind.into());
             }
         }
-        let regex =
-            |key: &str| -> Result<Option<Regex>> {
-                match applies.get(key) {
-                    None => Ok(None),
-                    Some(node) => Regex::new(string(node)?).map(Some).map_err(|e| {
-                        super::schema::SchemaError {
-                            span: node.span,
-                            message: format!("invalid regex: {e}"),
-                        }
+        let regex = |key: &str| -> Result<Option<Pattern>> {
+            match applies.get(key) {
+                None => Ok(None),
+                Some(node) => Pattern::new(string(node)?, eager_patterns)
+                    .map(Some)
+                    .map_err(|e| super::schema::SchemaError {
+                        span: node.span,
+                        message: format!("invalid regex: {e}"),
                     }),
-                }
-            };
+            }
+        };
         let api_version = regex("api-version")?;
         let name_pattern = regex("name")?;
         let rendered = match applies.get("rendered").map(|n| (n, &n.value)) {
@@ -215,7 +214,7 @@ impl Rule {
                 }
             }
         };
-        let paths = Vocabulary::new(vocabulary);
+        let paths = Vocabulary::new(vocabulary, eager_patterns);
         let when = fields
             .get("when")
             .map(|node| Condition::compile(node, &paths))
@@ -306,12 +305,14 @@ impl Rule {
                 object
                     .api_version
                     .as_deref()
-                    .is_some_and(|v| re.is_match(v))
+                    .is_some_and(|v| re.regex().is_match(v))
             })
-            && self
-                .name
-                .as_ref()
-                .is_none_or(|re| object.name.as_deref().is_some_and(|name| re.is_match(name)))
+            && self.name.as_ref().is_none_or(|re| {
+                object
+                    .name
+                    .as_deref()
+                    .is_some_and(|name| re.regex().is_match(name))
+            })
             && self
                 .rendered
                 .is_none_or(|rendered| object.template.is_some() == rendered)
@@ -558,6 +559,7 @@ mod tests {
             &root,
             crate::formats::VOCABULARIES,
             &crate::checklist_keys(),
+            true,
         )
         .unwrap()
     }
@@ -639,6 +641,7 @@ mod tests {
                 &root,
                 crate::formats::VOCABULARIES,
                 &crate::checklist_keys(),
+                true,
             )
             .unwrap_err();
             assert!(err.message.contains(expected), "{extra}: {}", err.message);
@@ -655,7 +658,7 @@ mod tests {
             .remove(0)
             .root;
         let keys = crate::checklist_keys();
-        let rule = Rule::compile(&root, crate::formats::VOCABULARIES, &keys).unwrap();
+        let rule = Rule::compile(&root, crate::formats::VOCABULARIES, &keys, true).unwrap();
         let objects = |name: &str| {
             let text = format!("apiVersion: v1\nkind: Secret\nmetadata: {{name: {name}}}\n");
             let source = Source::new(SourceId(1), "s.yaml".into(), text);
