@@ -4,6 +4,7 @@
 //! evaluated once with the iterated value unknown when not; local modules
 //! are evaluated once per call with the inputs the caller passes.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -102,6 +103,14 @@ fn literal_string(expr: &Expr) -> Option<&str> {
 const MAX_MODULE_DEPTH: usize = 16;
 /// More instances than this of one block are evaluated once, as unknown.
 const MAX_INSTANCES: usize = 256;
+/// How many block instances (of resources, modules and every other block,
+/// in every module instance) one root module expands to, at most: modules
+/// that call each other with `count` multiply.
+pub const MAX_EXPANDED: usize = 50_000;
+
+/// What is left of a root module's [`MAX_EXPANDED`]; `None` once it ran
+/// out, which is reported once.
+pub type Budget = Cell<Option<usize>>;
 
 /// What one module instance (and the modules it calls) produced.
 #[derive(Default)]
@@ -127,6 +136,7 @@ pub struct Instance<'r> {
     trail: Vec<Provenance>,
     /// The directories of the instances above this one, to stop recursion.
     stack: Vec<&'r Path>,
+    budget: &'r Budget,
     output: Output,
 }
 
@@ -143,6 +153,7 @@ impl<'r> Instance<'r> {
         vars: HashMap<Box<str>, Rc<Named>>,
         trail: Vec<Provenance>,
         stack: Vec<&'r Path>,
+        budget: &'r Budget,
     ) -> Self {
         let mut instance = Instance {
             run,
@@ -153,6 +164,7 @@ impl<'r> Instance<'r> {
             calls: HashMap::new(),
             trail,
             stack,
+            budget,
             output: Output::default(),
         };
         instance.vars = instance.variables(vars);
@@ -251,10 +263,41 @@ impl<'r> Instance<'r> {
         }
     }
 
+    /// The instances of a block, charged to the root module's budget; none
+    /// once it has run out.
+    fn expand(&mut self, block: &Block) -> Vec<Expansion> {
+        let Some(left) = self.budget.get() else {
+            return Vec::new();
+        };
+        let expansions = self.expansions(block);
+        if expansions.len() <= left {
+            self.budget.set(Some(left - expansions.len()));
+            return expansions;
+        }
+        self.budget.set(None);
+        // Reported at the root module's call that led here: the module
+        // files themselves may not be reported.
+        let call = self.trail.first().map_or(block.keyword_span, |p| p.span);
+        let mut diagnostic = Diagnostic::new(
+            Problem::ModuleNotEvaluated,
+            call,
+            format!(
+                "this module expands to more than {MAX_EXPANDED} blocks in its module \
+                 instances (modules calling modules with `count`?); evaluation stops, and \
+                 the rest is not checked"
+            ),
+        );
+        diagnostic
+            .related
+            .push((block.keyword_span, "evaluation stops here".into()));
+        self.output.diagnostics.push(diagnostic);
+        Vec::new()
+    }
+
     /// The instances of a block with `count` or `for_each`: none when the
     /// count is zero, one with the iterated value unknown when it cannot
     /// be known.
-    fn expand(&mut self, block: &Block) -> Vec<Expansion> {
+    fn expansions(&mut self, block: &Block) -> Vec<Expansion> {
         if !matches!(&*block.keyword, "resource" | "data" | "module") {
             return vec![Expansion {
                 bindings: Vec::new(),
@@ -424,7 +467,15 @@ impl<'r> Instance<'r> {
             });
             let mut stack = self.stack.clone();
             stack.push(&self.module.dir);
-            let instance = Instance::new(self.run, child, namespace.into(), inputs, trail, stack);
+            let instance = Instance::new(
+                self.run,
+                child,
+                namespace.into(),
+                inputs,
+                trail,
+                stack,
+                self.budget,
+            );
             let (output, outputs) = instance.run();
             self.output.objects.extend(output.objects);
             self.output.diagnostics.extend(output.diagnostics);
