@@ -57,6 +57,17 @@ fn hostile_files() -> Vec<Hostile> {
         .collect();
     let wide: String = (0..100_000).map(|i| format!("  k{i}: v\n")).collect();
     let many_merged: String = (0..50_000).map(|i| format!("k{i}: v, ")).collect();
+    // Each finding suppressed on its line, among many more suppressions:
+    // quadratic if each finding read every suppression of its file, or each
+    // comment looked ahead through all the comments after it.
+    let suppressed: String = (0..30_000)
+        .map(|i| {
+            format!(
+                "  - {{name: c{i}, image: nginx:latest}} # airworthy:ignore K8S301 -- mirrored\n"
+            )
+        })
+        .chain((0..100_000).map(|_| "# airworthy:ignore -- names no rule\n".to_string()))
+        .collect();
     vec![
         Hostile {
             name: "bomb.yaml",
@@ -118,6 +129,14 @@ fn hostile_files() -> Vec<Hostile> {
                 "merge.yaml:4:538903: error[AW002] duplicate key `k0`: this value \
                          replaces the earlier one",
             ],
+        },
+        Hostile {
+            name: "suppressed.yaml",
+            content: format!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {{name: many}}\nspec:\n  containers:\n{suppressed}"
+            )
+            .into_bytes(),
+            expected: &[],
         },
         Hostile {
             name: "binary.yaml",
