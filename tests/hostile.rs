@@ -194,7 +194,9 @@ fn tree(files: &[Hostile]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("bad.yaml"), BAD_MANIFEST).unwrap();
     for file in files {
-        std::fs::write(dir.path().join(file.name), &file.content).unwrap();
+        let path = dir.path().join(file.name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, &file.content).unwrap();
     }
     dir
 }
@@ -322,4 +324,161 @@ fn make_fifo(path: &Path) {
         .status()
         .expect("mkfifo runs");
     assert!(status.success());
+}
+
+/// 100,000-deep nesting in the other formats, each file in a directory of
+/// its own (a directory is one Terraform module): every parser stops at its
+/// depth limit (HCL 64, nginx 64, YAML and JSON 256) with a finding there.
+fn deep_files() -> Vec<Hostile> {
+    const DEPTH: usize = 100_000;
+    let open_close = |open: &str, close: &str| open.repeat(DEPTH) + &close.repeat(DEPTH);
+    vec![
+        Hostile {
+            name: "tf/lists/main.tf",
+            content: format!("locals {{\n  x = {}\n}}\n", open_close("[", "]")).into_bytes(),
+            expected: &[
+                "tf/lists/main.tf:2:71: error[AW001] invalid HCL: invalid nesting depth; \
+                         expected at most 64 nested levels",
+            ],
+        },
+        Hostile {
+            name: "tf/blocks/main.tf",
+            content: open_close("b {\n", "}\n").into_bytes(),
+            expected: &[
+                "tf/blocks/main.tf:65:3: error[AW001] invalid HCL: invalid nesting depth; \
+                         expected at most 64 nested levels",
+            ],
+        },
+        Hostile {
+            name: "tf/json/main.tf.json",
+            content: format!("{{\"locals\": {{\"x\": {}}}}}\n", open_close("[", "]")).into_bytes(),
+            expected: &[
+                "tf/json/main.tf.json:1:271: error[AW001] invalid JSON: recursion limit \
+                         exceeded",
+            ],
+        },
+        Hostile {
+            name: "deep.json",
+            content: format!(
+                "{{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": {{\"name\": \
+                 \"deep\"}}, \"data\": {}}}\n",
+                open_close("[", "]")
+            )
+            .into_bytes(),
+            expected: &["deep.json:1:335: error[AW001] invalid JSON: recursion limit exceeded"],
+        },
+        Hostile {
+            name: "nginx/deep/nginx.conf",
+            content: format!(
+                "events {{}}\nhttp {{\n  server {{\n{}  }}\n}}\n",
+                open_close("location / {\n", "}\n")
+            )
+            .into_bytes(),
+            expected: &[
+                "nginx/deep/nginx.conf:66:12: error[AW001] blocks nest deeper than 64 \
+                         levels; this one is not checked",
+            ],
+        },
+    ]
+}
+
+#[test]
+fn nesting_100000_deep_in_every_format_stops_at_a_limit() {
+    let _serial = one_at_a_time();
+    let files = deep_files();
+    for file in &files {
+        let dir = tree(std::slice::from_ref(file));
+        let found = check(dir.path(), &[], &[file.name, "bad.yaml"]);
+        assert_eq!(
+            found,
+            expected(file.expected.iter().copied()),
+            "{}",
+            file.name
+        );
+    }
+    let dir = tree(&files);
+    let found = check(dir.path(), &[], &["."]);
+    assert_eq!(
+        found,
+        expected(files.iter().flat_map(|f| f.expected.iter().copied()))
+    );
+}
+
+/// Modules that call themselves, or each other 16 times over eight levels
+/// (16^8 instances), and nginx include cycles and includes of devices.
+fn recursive_files() -> Vec<Hostile> {
+    let text = |name: &'static str, text: &str| Hostile {
+        name,
+        content: text.as_bytes().to_vec(),
+        expected: &[],
+    };
+    let mut files = vec![
+        text(
+            "tf/self/main.tf",
+            "module \"again\" {\n  source = \"./\"\n}\n",
+        ),
+        text(
+            "nginx/cycle/nginx.conf",
+            "events {}\nhttp {\n  include a.conf;\n}\n",
+        ),
+        text("nginx/cycle/a.conf", "include b.conf;\n"),
+        text("nginx/cycle/b.conf", "include a.conf;\n"),
+        text(
+            "nginx/devices/nginx.conf",
+            "events {}\nhttp {\n  include /dev/zero;\n  include zero.conf;\n  include fifo.conf;\n}\n",
+        ),
+    ];
+    const LEVELS: [&str; 9] = [
+        "tf/bomb/m0/main.tf",
+        "tf/bomb/m1/main.tf",
+        "tf/bomb/m2/main.tf",
+        "tf/bomb/m3/main.tf",
+        "tf/bomb/m4/main.tf",
+        "tf/bomb/m5/main.tf",
+        "tf/bomb/m6/main.tf",
+        "tf/bomb/m7/main.tf",
+        "tf/bomb/m8/main.tf",
+    ];
+    for (level, name) in LEVELS.iter().enumerate() {
+        let call = format!(
+            "module \"next\" {{\n  source = \"../m{}\"\n  count  = 16\n}}\n",
+            level + 1
+        );
+        let last = level + 1 == LEVELS.len();
+        files.push(text(name, if last { "" } else { &call }));
+    }
+    files
+}
+
+#[test]
+fn recursion_through_modules_includes_and_devices_ends_with_a_finding() {
+    let _serial = one_at_a_time();
+    let dir = tree(&recursive_files());
+    let root = dir.path();
+    std::os::unix::fs::symlink("/dev/zero", root.join("nginx/devices/zero.conf")).unwrap();
+    make_fifo(&root.join("nginx/devices/fifo.conf"));
+    // A device among the manifests: a walk skips it; named, it is reported.
+    std::os::unix::fs::symlink("/dev/zero", root.join("zero.yaml")).unwrap();
+    let found = check(root, &[], &["."]);
+    assert_eq!(
+        found,
+        expected([
+            "nginx/cycle/b.conf:1:9: error[AW001] include cycle: nginx/cycle/a.conf includes \
+             nginx/cycle/b.conf includes nginx/cycle/a.conf",
+            "nginx/devices/nginx.conf:4:11: error[AW003] cannot include: cannot read \
+             nginx/devices/zero.conf: not a regular file",
+            "nginx/devices/nginx.conf:5:11: error[AW003] cannot include: cannot read \
+             nginx/devices/fifo.conf: not a regular file",
+            "tf/bomb/m0/main.tf:1:8: note[AW004] this module expands to more than 50000 blocks \
+             in its module instances (modules calling modules with `count`?); evaluation stops, \
+             and the rest is not checked",
+            "tf/self/main.tf:2:12: note[AW004] module `again` calls itself, or nests deeper than \
+             16 modules: it is not evaluated",
+        ])
+    );
+    let named = check(root, &[], &["zero.yaml", "bad.yaml"]);
+    assert_eq!(
+        named,
+        expected(["zero.yaml:1:1: error[AW003] cannot read: not a regular file"])
+    );
 }
