@@ -482,3 +482,30 @@ fn recursion_through_modules_includes_and_devices_ends_with_a_finding() {
         expected(["zero.yaml:1:1: error[AW003] cannot read: not a regular file"])
     );
 }
+
+/// Each of 30,000 Ingress hosts is looked for among 30,000 TLS hosts: the
+/// hosts are gathered once for the object, not once per rule.
+#[test]
+fn a_list_tested_against_another_costs_linear_time() {
+    let _serial = one_at_a_time();
+    const HOSTS: usize = 30_000;
+    let tls: String = (0..HOSTS)
+        .rev()
+        .map(|i| format!("      - h{i}.example.com\n"))
+        .collect();
+    let rules: String = (0..HOSTS)
+        .map(|i| format!("  - host: h{i}.example.com\n"))
+        .collect();
+    let ingress = format!(
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {{name: many}}\nspec:\n  \
+         tls:\n  - secretName: certificate\n    hosts:\n{tls}  rules:\n{rules}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ingress.yaml"), ingress).unwrap();
+    let run = run_in(
+        dir.path(),
+        &["check", "--format", "compact", "--select", "K8S407", "."],
+        b"",
+    );
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
+}
