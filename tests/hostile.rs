@@ -483,6 +483,50 @@ fn recursion_through_modules_includes_and_devices_ends_with_a_finding() {
     );
 }
 
+/// 100,000 locals, each referred to once: each is found by name, not by
+/// a walk over every local before it.
+#[test]
+fn many_locals_are_found_in_linear_time() {
+    let _serial = one_at_a_time();
+    const LOCALS: usize = 100_000;
+    let locals: String = (0..LOCALS)
+        .map(|i| format!("  l{i} = \"v{i}\"\n"))
+        .collect();
+    let uses: String = (0..LOCALS).map(|i| format!("    local.l{i},\n")).collect();
+    let main = format!(
+        "locals {{\n{locals}}}\nresource \"aws_s3_bucket\" \"b\" {{\n  tags = [\n{uses}  ]\n}}\n"
+    );
+    let dir = tree(&[Hostile {
+        name: "tf/main.tf",
+        content: main.into_bytes(),
+        expected: &[],
+    }]);
+    assert_eq!(check(dir.path(), &[], &["."]), expected([]));
+}
+
+/// A chain of 100,000 locals, each the one before it: the chain counts as
+/// one expression nested that deep, and stops at the depth limit as an
+/// unknown value instead of overflowing the stack.
+#[test]
+fn a_chain_of_references_is_bounded_like_a_deep_expression() {
+    let _serial = one_at_a_time();
+    const LOCALS: usize = 100_000;
+    let chain: String = (1..LOCALS)
+        .map(|i| format!("  l{i} = local.l{}\n", i - 1))
+        .collect();
+    let main = format!(
+        "locals {{\n  l0 = \"v\"\n{chain}}}\nresource \"aws_s3_bucket\" \"b\" {{\n  \
+         bucket = local.l{}\n}}\n",
+        LOCALS - 1
+    );
+    let dir = tree(&[Hostile {
+        name: "tf/main.tf",
+        content: main.into_bytes(),
+        expected: &[],
+    }]);
+    assert_eq!(check(dir.path(), &[], &["."]), expected([]));
+}
+
 /// Each of 30,000 Ingress hosts is looked for among 30,000 TLS hosts: the
 /// hosts are gathered once for the object, not once per rule.
 #[test]

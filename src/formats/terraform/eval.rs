@@ -103,8 +103,12 @@ pub enum Reference {
 /// The names an expression may refer to beyond its own bindings.
 pub trait Scope {
     /// The reference rooted at `root` (`var`, `local`, `module`, `data`,
-    /// `path`, a resource type) followed by attribute names `attrs`.
-    fn reference(&mut self, root: &str, attrs: &[&str]) -> Result<Reference, Invalid>;
+    /// `path`, a resource type) followed by attribute names `attrs`, from an
+    /// expression nested `depth` deep: what the reference leads to is
+    /// evaluated from there, so that a chain of references is as bounded as
+    /// one deep expression.
+    fn reference(&mut self, root: &str, attrs: &[&str], depth: usize)
+    -> Result<Reference, Invalid>;
 }
 
 /// How deep expressions may nest, and how many items a computed collection
@@ -122,11 +126,16 @@ pub struct Evaluator<'a, S: Scope> {
 
 impl<'a, S: Scope> Evaluator<'a, S> {
     pub fn new(scope: &'a mut S, sources: &'a Sources) -> Self {
+        Evaluator::nested(scope, sources, 0)
+    }
+
+    /// An evaluator whose expressions count as nested `depth` deep already.
+    pub fn nested(scope: &'a mut S, sources: &'a Sources, depth: usize) -> Self {
         Evaluator {
             scope,
             sources,
             bindings: Vec::new(),
-            depth: 0,
+            depth,
         }
     }
 
@@ -349,7 +358,7 @@ impl<'a, S: Scope> Evaluator<'a, S> {
                 _ => None,
             })
             .collect();
-        match self.scope.reference(root, &attrs)? {
+        match self.scope.reference(root, &attrs, self.depth)? {
             Reference::Value { named, consumed } => {
                 self.through(&named, &steps[consumed..], span, trace)
             }

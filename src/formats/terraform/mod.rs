@@ -22,7 +22,7 @@ use std::rc::Rc;
 use rayon::prelude::*;
 
 use self::eval::{Evaluator, Invalid, Named, Reference, Scope, Trace};
-use self::module::{Budget, Instance, Module};
+use self::module::{Bounds, Budget, Instance, Module};
 use self::syntax::{Body, Expr};
 use crate::formats::Loader;
 use crate::model::{Diagnostic, Format, FormatVocabulary, Node, Object, Value};
@@ -145,13 +145,7 @@ pub fn load(
     while !round.is_empty() && modules.len() < MAX_MODULES {
         let mut ids: Vec<(PathBuf, SourceId)> = Vec::new();
         for dir in &round {
-            modules.insert(
-                dir.clone(),
-                Module {
-                    dir: dir.clone(),
-                    ..Module::default()
-                },
-            );
+            modules.insert(dir.clone(), Module::new(dir.clone()));
             ids.extend(
                 module_files(dir, loader, &mut diagnostics)
                     .into_iter()
@@ -206,6 +200,10 @@ pub fn load(
             let module = run.module(dir).expect("loaded");
             let vars = command_line.root_variables(&run, module);
             let budget = Budget::new(Some(module::MAX_EXPANDED));
+            let bounds = Bounds {
+                budget: &budget,
+                depth: 0,
+            };
             Instance::new(
                 &run,
                 module,
@@ -213,7 +211,7 @@ pub fn load(
                 vars,
                 Vec::new(),
                 Vec::new(),
-                &budget,
+                bounds,
             )
             .run()
             .0
@@ -398,7 +396,7 @@ fn literal(run: &Run, expr: &Expr) -> Rc<Named> {
 struct Nothing;
 
 impl Scope for Nothing {
-    fn reference(&mut self, _: &str, _: &[&str]) -> Result<Reference, Invalid> {
+    fn reference(&mut self, _: &str, _: &[&str], _: usize) -> Result<Reference, Invalid> {
         Ok(Reference::Unknown {
             consumed: 0,
             target: None,

@@ -8,11 +8,12 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::OnceLock;
 
 use super::Run;
 use super::eval::{Evaluator, Invalid, Named, Reference, Scope, Trace, to_bool, to_number};
 use super::objects;
-use super::syntax::{Block, Body, Expr, ExprKind};
+use super::syntax::{Attribute, Block, Body, Expr, ExprKind};
 use crate::model::{Diagnostic, Entry, Map, Node, Object, Problem, Provenance, Target, Value};
 use crate::source::Span;
 
@@ -25,9 +26,65 @@ pub struct Module {
     /// `terraform.tfvars`, `terraform.tfvars.json`, then `*.auto.tfvars(.json)`
     /// in lexical order: the variable files Terraform reads by itself.
     pub tfvars: Vec<Body>,
+    /// Locals and module calls by name, made on first use, once the
+    /// override files are merged: looking each up in every block made
+    /// thousands of locals quadratic.
+    names: OnceLock<Names>,
+}
+
+#[derive(Debug, Default)]
+struct Names {
+    /// `(block, attribute)`: the first `locals` block that sets the local,
+    /// and its last setting there, as [`Body::attribute`] finds it.
+    locals: HashMap<Box<str>, (usize, usize)>,
+    /// The first `module` block of each name.
+    calls: HashMap<Box<str>, usize>,
 }
 
 impl Module {
+    pub fn new(dir: PathBuf) -> Self {
+        Module {
+            dir,
+            ..Module::default()
+        }
+    }
+
+    fn names(&self) -> &Names {
+        self.names.get_or_init(|| {
+            let mut names = Names::default();
+            for (b, block) in self.blocks.iter().enumerate() {
+                match &*block.keyword {
+                    "locals" => {
+                        for (a, attribute) in block.body.attributes.iter().enumerate() {
+                            let at = names.locals.entry(attribute.name.clone()).or_insert((b, a));
+                            if at.0 == b {
+                                *at = (b, a);
+                            }
+                        }
+                    }
+                    "module" => {
+                        if let Some(name) = block.label(0) {
+                            names.calls.entry(name.into()).or_insert(b);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            names
+        })
+    }
+
+    /// The expression of `local.NAME`.
+    pub fn local(&self, name: &str) -> Option<&Attribute> {
+        let &(block, attribute) = self.names().locals.get(name)?;
+        Some(&self.blocks[block].body.attributes[attribute])
+    }
+
+    /// The block of `module.NAME`.
+    pub fn call(&self, name: &str) -> Option<&Block> {
+        Some(&self.blocks[*self.names().calls.get(name)?])
+    }
+
     pub fn blocks<'a>(&'a self, keyword: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
         self.blocks.iter().filter(move |b| &*b.keyword == keyword)
     }
@@ -38,6 +95,7 @@ impl Module {
     /// one). A block that overrides nothing is ignored, as Terraform
     /// refuses it.
     pub fn apply_override(&mut self, body: Body) {
+        self.names.take();
         for block in body.blocks {
             if &*block.keyword == "locals" {
                 for attribute in block.body.attributes {
@@ -112,6 +170,14 @@ pub const MAX_EXPANDED: usize = 50_000;
 /// out, which is reported once.
 pub type Budget = Cell<Option<usize>>;
 
+/// What bounds a module instance's evaluation: its root module's budget,
+/// and how deep the expression that called it is nested.
+#[derive(Clone, Copy)]
+pub struct Bounds<'r> {
+    pub budget: &'r Budget,
+    pub depth: usize,
+}
+
 /// What one module instance (and the modules it calls) produced.
 #[derive(Default)]
 pub struct Output {
@@ -137,6 +203,9 @@ pub struct Instance<'r> {
     /// The directories of the instances above this one, to stop recursion.
     stack: Vec<&'r Path>,
     budget: &'r Budget,
+    /// How deep the expression whose reference is being evaluated is
+    /// nested: what this instance evaluates meanwhile starts there.
+    depth: usize,
     output: Output,
 }
 
@@ -153,7 +222,7 @@ impl<'r> Instance<'r> {
         vars: HashMap<Box<str>, Rc<Named>>,
         trail: Vec<Provenance>,
         stack: Vec<&'r Path>,
-        budget: &'r Budget,
+        bounds: Bounds<'r>,
     ) -> Self {
         let mut instance = Instance {
             run,
@@ -164,7 +233,8 @@ impl<'r> Instance<'r> {
             calls: HashMap::new(),
             trail,
             stack,
-            budget,
+            budget: bounds.budget,
+            depth: bounds.depth,
             output: Output::default(),
         };
         instance.vars = instance.variables(vars);
@@ -185,8 +255,7 @@ impl<'r> Instance<'r> {
                 Some(value) => Some(value),
                 None => block.body.attribute("default").map(|default| {
                     let mut trace = Trace::default();
-                    let node =
-                        Evaluator::new(self, self.run.sources).value(&default.value, &mut trace);
+                    let node = self.evaluator().value(&default.value, &mut trace);
                     Rc::new(Named { node, trace })
                 }),
             };
@@ -201,8 +270,8 @@ impl<'r> Instance<'r> {
     }
 
     fn evaluator(&mut self) -> Evaluator<'_, Self> {
-        let sources = self.run.sources;
-        Evaluator::new(self, sources)
+        let (sources, depth) = (self.run.sources, self.depth);
+        Evaluator::nested(self, sources, depth)
     }
 
     /// Evaluates every block: objects for resources, data sources,
@@ -376,10 +445,7 @@ impl<'r> Instance<'r> {
             Some(Slot::Evaluating) => return None,
             None => {}
         }
-        let block = self
-            .module
-            .blocks("module")
-            .find(|b| b.label(0) == Some(name))?;
+        let block = self.module.call(name)?;
         self.calls.insert(name.into(), Slot::Evaluating);
         let value = self.evaluate_call(name, block);
         self.calls.insert(name.into(), Slot::Done(value.clone()));
@@ -474,7 +540,10 @@ impl<'r> Instance<'r> {
                 inputs,
                 trail,
                 stack,
-                self.budget,
+                Bounds {
+                    budget: self.budget,
+                    depth: self.depth,
+                },
             );
             let (output, outputs) = instance.run();
             self.output.objects.extend(output.objects);
@@ -549,10 +618,7 @@ impl<'r> Instance<'r> {
             Some(Slot::Evaluating) => return None,
             None => {}
         }
-        let module = self.module;
-        let attribute = module
-            .blocks("locals")
-            .find_map(|b| b.body.attribute(name))?;
+        let attribute = self.module.local(name)?;
         self.locals.insert(name.into(), Slot::Evaluating);
         let mut trace = Trace::default();
         let node = self.evaluator().value(&attribute.value, &mut trace);
@@ -571,7 +637,21 @@ impl<'r> Instance<'r> {
 }
 
 impl Scope for Instance<'_> {
-    fn reference(&mut self, root: &str, attrs: &[&str]) -> Result<Reference, Invalid> {
+    fn reference(
+        &mut self,
+        root: &str,
+        attrs: &[&str],
+        depth: usize,
+    ) -> Result<Reference, Invalid> {
+        let outer = std::mem::replace(&mut self.depth, depth);
+        let reference = self.resolve(root, attrs);
+        self.depth = outer;
+        reference
+    }
+}
+
+impl Instance<'_> {
+    fn resolve(&mut self, root: &str, attrs: &[&str]) -> Result<Reference, Invalid> {
         let unknown = |consumed: usize| {
             Ok(Reference::Unknown {
                 consumed,
