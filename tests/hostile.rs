@@ -504,6 +504,25 @@ fn many_locals_are_found_in_linear_time() {
     assert_eq!(check(dir.path(), &[], &["."]), expected([]));
 }
 
+/// Maps of 10,000 keys (as many as a computed collection may have), merged
+/// a hundred times over, grouped and rebuilt: each key is found by name.
+#[test]
+fn building_maps_costs_linear_time() {
+    let _serial = one_at_a_time();
+    let maps = vec!["local.keys"; 100].join(", ");
+    let main = format!(
+        "locals {{\n  keys = {{ for i in range(10000) : \"k${{i}}\" => i }}\n  \
+         groups = {{ for k, v in local.keys : k => v... }}\n  merged = merge({maps})\n}}\n\
+         resource \"aws_s3_bucket\" \"b\" {{\n  tags = [local.merged, local.groups]\n}}\n"
+    );
+    let dir = tree(&[Hostile {
+        name: "tf/main.tf",
+        content: main.into_bytes(),
+        expected: &[],
+    }]);
+    assert_eq!(check(dir.path(), &[], &["."]), expected([]));
+}
+
 /// A chain of 100,000 locals, each the one before it: the chain counts as
 /// one expression nested that deep, and stops at the depth limit as an
 /// unknown value instead of overflowing the stack.

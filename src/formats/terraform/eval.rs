@@ -5,6 +5,7 @@
 //! span of the expression written where it is used; a value brought in by a
 //! reference (`var.policy`) records where it was set as an origin.
 
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::functions;
@@ -192,7 +193,7 @@ impl<'a, S: Scope> Evaluator<'a, S> {
                 node(Value::List(items))
             }
             ExprKind::Object(entries) => {
-                let mut map = Map::default();
+                let mut evaluated = Vec::with_capacity(entries.len());
                 for (key, value) in entries {
                     let key_node = self.eval(key, trace)?;
                     let Some(name) = key_string(&key_node) else {
@@ -204,14 +205,13 @@ impl<'a, S: Scope> Evaluator<'a, S> {
                         return Err(Invalid);
                     };
                     let value = self.eval(value, trace)?;
-                    map.entries.retain(|e| *e.key != *name);
-                    map.entries.push(Entry {
+                    evaluated.push(Entry {
                         key: name.into(),
                         key_span: key.span,
                         value,
                     });
                 }
-                node(Value::Map(map))
+                node(Value::Map(last_wins(evaluated)))
             }
             ExprKind::Variable(name) => self.traversal_from(name, &[], span, trace),
             ExprKind::Traversal(base, steps) => match &base.kind {
@@ -517,6 +517,7 @@ impl<'a, S: Scope> Evaluator<'a, S> {
         };
         let mut list = Vec::new();
         let mut map = Map::default();
+        let mut index: HashMap<Box<str>, usize> = HashMap::new();
         for (k, v) in items {
             let bound = self.bind_pair(f.key_var.as_deref(), &f.value_var, k, v);
             let result = self.for_item(f, trace);
@@ -530,7 +531,7 @@ impl<'a, S: Scope> Evaluator<'a, S> {
                     let Some(name) = key_string(&key) else {
                         return Ok(self.unknown(span));
                     };
-                    match map.entries.iter_mut().find(|e| *e.key == *name) {
+                    match index.get(name.as_str()).map(|&at| &mut map.entries[at]) {
                         Some(entry) if f.grouping => match &mut entry.value.value {
                             Value::List(items) => items.push(value),
                             _ => return Err(Invalid),
@@ -542,6 +543,7 @@ impl<'a, S: Scope> Evaluator<'a, S> {
                             } else {
                                 value
                             };
+                            index.insert(name.as_str().into(), map.entries.len());
                             map.entries.push(Entry {
                                 key: name.into(),
                                 key_span: key.span,
@@ -581,6 +583,28 @@ impl<'a, S: Scope> Evaluator<'a, S> {
         }
         let value = self.eval(&f.value, trace)?;
         Ok(Some((key, value)))
+    }
+}
+
+/// The map of `entries` in which a later entry replaces an earlier one of
+/// the same key, taking the later one's place; in linear time, as a map
+/// may have as many keys as a file has lines.
+pub fn last_wins(entries: Vec<Entry>) -> Map {
+    let mut last: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
+    for (at, entry) in entries.iter().enumerate() {
+        last.insert(&entry.key, at);
+    }
+    let kept: Vec<bool> = entries
+        .iter()
+        .enumerate()
+        .map(|(at, entry)| last[&*entry.key] == at)
+        .collect();
+    Map {
+        entries: entries
+            .into_iter()
+            .zip(kept)
+            .filter_map(|(entry, kept)| kept.then_some(entry))
+            .collect(),
     }
 }
 
