@@ -93,7 +93,7 @@ impl Config {
         let id = sources.push(path.to_path_buf(), text.clone());
         let parsed = yaml::parse(sources.get(id));
         let mut diagnostics = parsed.diagnostics;
-        let base = absolute(path.parent().unwrap_or(Path::new(".")));
+        let base = crate::discover::absolute(path.parent().unwrap_or(Path::new(".")));
         let result = match parsed.documents.first() {
             _ if !diagnostics.is_empty() => None,
             None => Some(Ok(Config::default())),
@@ -263,16 +263,6 @@ fn schema_error(span: Span, message: impl Into<String>) -> SchemaError {
         span,
         message: message.into(),
     }
-}
-
-/// `path` made absolute against the working directory, without asking the
-/// file system to resolve links.
-pub fn absolute(path: &Path) -> PathBuf {
-    let joined = match std::env::current_dir() {
-        Ok(cwd) if path.is_relative() => cwd.join(path),
-        _ => path.to_path_buf(),
-    };
-    crate::discover::normalize(&joined)
 }
 
 /// The starter file `airworthy init` writes.

@@ -323,7 +323,7 @@ struct Globs {
 impl Globs {
     fn is_match(&self, path: &Path) -> bool {
         self.set.is_match(path)
-            || (self.any_absolute && self.set.is_match(crate::config::absolute(path)))
+            || (self.any_absolute && self.set.is_match(crate::discover::absolute(path)))
     }
 }
 
@@ -349,15 +349,23 @@ fn globs(patterns: &[String]) -> Result<Option<Globs>, String> {
 /// Reads a candidate and decides its format. `None`: a file found by walking
 /// that no format claims, skipped silently, or a context file that cannot be
 /// used (nobody asked about it, so it is not reported either).
-pub fn read(candidate: &Candidate, options: &DiscoverOptions) -> Option<Input> {
-    let input = read_reported(candidate, options)?;
+pub fn read(
+    candidate: &Candidate,
+    options: &DiscoverOptions,
+    formats: &formats::Options,
+) -> Option<Input> {
+    let input = read_reported(candidate, options, formats)?;
     match (&input.content, candidate.role) {
         (Content::Problem { .. }, Role::Context) => None,
         _ => Some(input),
     }
 }
 
-fn read_reported(candidate: &Candidate, options: &DiscoverOptions) -> Option<Input> {
+fn read_reported(
+    candidate: &Candidate,
+    options: &DiscoverOptions,
+    formats: &formats::Options,
+) -> Option<Input> {
     let (path, bytes) = if candidate.path.as_os_str() == "-" {
         let name = options
             .stdin_filename
@@ -443,7 +451,7 @@ fn read_reported(candidate: &Candidate, options: &DiscoverOptions) -> Option<Inp
     } else {
         path.as_path()
     };
-    match formats::detect(classified_as, &text) {
+    match formats::detect(classified_as, &text, formats) {
         Some(format) => Some(Input {
             path,
             content: Content::Text { format, text },
@@ -543,4 +551,14 @@ impl Loader for FileLoader<'_> {
         paths.sort();
         Ok(paths)
     }
+}
+
+/// `path` made absolute against the working directory, without asking the
+/// file system to resolve links.
+pub fn absolute(path: &Path) -> PathBuf {
+    let joined = match std::env::current_dir() {
+        Ok(cwd) if path.is_relative() => cwd.join(path),
+        _ => path.to_path_buf(),
+    };
+    normalize(&joined)
 }

@@ -246,7 +246,9 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
         let (candidates, problems) = discover::discover(&discover).map_err(Error::Usage)?;
         inputs = candidates
             .par_iter()
-            .filter_map(|c| discover::read(c, &discover).map(|input| (input, c.role)))
+            .filter_map(|c| {
+                discover::read(c, &discover, &options.formats).map(|input| (input, c.role))
+            })
             .collect();
         inputs.extend(problems.into_iter().map(|p| (p, Role::Reported)));
     }

@@ -351,6 +351,7 @@ fn run(input: InputArgs, config: Config, min_severity: Severity) -> Result<airwo
                     .filter_map(|(k, v)| Some((k.strip_prefix("TF_VAR_")?.to_string(), v)))
                     .collect(),
             },
+            nginx: airworthy::formats::nginx::Options::new(config.nginx_entries),
         },
     };
     airworthy::check(&engine, &options)

@@ -312,7 +312,7 @@ pub fn apply(
         // working directory).
         let path = match ignores {
             [] => Default::default(),
-            _ => crate::config::absolute(&source.path),
+            _ => crate::discover::absolute(&source.path),
         };
         let ignored = ignores.iter().zip(&ignored_ids).zip(config_used.iter_mut());
         for ((ignore, ids), used) in ignored {

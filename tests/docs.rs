@@ -58,7 +58,7 @@ fn the_readme_rule_table_is_current() {
 /// chosen so that rules added later do not change it.
 #[test]
 fn the_readme_sample_output_is_current() {
-    let command = "airworthy check --select K8S111,K8S301,K8S201 examples/";
+    let command = "airworthy check --select K8S301,NGX101,TF202 examples/";
     let output = run_command(command);
     assert_eq!(output.code, 1, "{}", output.stderr);
     assert!(!output.stdout.contains('\x1b'), "plain text, no colour");

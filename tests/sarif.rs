@@ -343,3 +343,111 @@ fn results_carry_the_rule_help_and_checklist() {
     );
     assert_eq!(log["runs"][0]["columnKind"], "unicodeCodePoints");
 }
+
+/// Applies SARIF replacements (1-based lines, code-point columns) to a text.
+fn apply(text: &str, replacements: &[(usize, usize, usize, usize, String)]) -> String {
+    let offset = |line: usize, column: usize| {
+        let start: usize = text
+            .split_inclusive('\n')
+            .take(line - 1)
+            .map(str::len)
+            .sum();
+        let rest = &text[start..];
+        start
+            + rest
+                .char_indices()
+                .nth(column - 1)
+                .map_or(rest.len(), |(i, _)| i)
+    };
+    let mut edits: Vec<(usize, usize, &str)> = replacements
+        .iter()
+        .map(|(sl, sc, el, ec, new)| (offset(*sl, *sc), offset(*el, *ec), new.as_str()))
+        .collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut out = text.to_string();
+    for (start, end, new) in edits {
+        out.replace_range(start..end, new);
+    }
+    out
+}
+
+#[test]
+fn fixes_fix_what_they_point_at() {
+    let engine = every_rule();
+    let with_fixes: Vec<String> = engine
+        .metas()
+        .iter()
+        .filter(|m| m.fix.is_some())
+        .map(|m| m.id.clone())
+        .collect();
+    let mut applied = 0;
+    for dir in fixture_dirs()
+        .into_iter()
+        .filter(|d| with_fixes.iter().any(|id| d.ends_with(id)))
+    {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let fixture = entry.unwrap().path();
+            if !fixture.is_file() {
+                continue;
+            }
+            let log = sarif_of(&engine, &fixture.to_string_lossy());
+            let fixed: Vec<&Value> = results(&log)
+                .iter()
+                .filter(|r| r.get("fixes").is_some())
+                .collect();
+            let Some(rule) = fixed
+                .first()
+                .map(|r| r["ruleId"].as_str().unwrap().to_string())
+            else {
+                continue;
+            };
+            let before = results(&log)
+                .iter()
+                .filter(|r| r["ruleId"] == rule.as_str())
+                .count();
+            let mut replacements = Vec::new();
+            for result in fixed.iter().filter(|r| r["ruleId"] == rule.as_str()) {
+                let replacement = &result["fixes"][0]["artifactChanges"][0]["replacements"][0];
+                let region = &replacement["deletedRegion"];
+                // A fix replaces exactly the offending value.
+                assert_eq!(
+                    region["startLine"],
+                    result["locations"][0]["physicalLocation"]["region"]["startLine"]
+                );
+                let n = |key: &str| region[key].as_u64().unwrap() as usize;
+                replacements.push((
+                    n("startLine"),
+                    n("startColumn"),
+                    n("endLine"),
+                    n("endColumn"),
+                    replacement["insertedContent"]["text"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                ));
+            }
+            let text = std::fs::read_to_string(&fixture).unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            let copy = dir.path().join(fixture.file_name().unwrap());
+            std::fs::write(&copy, apply(&text, &replacements)).unwrap();
+            let after = sarif_of(&engine, &copy.to_string_lossy());
+            let remaining = results(&after)
+                .iter()
+                .filter(|r| r["ruleId"] == rule.as_str())
+                .count();
+            assert_eq!(
+                remaining,
+                before - replacements.len(),
+                "{}: the fixes of {rule} leave findings",
+                fixture.display()
+            );
+            assert!(
+                results(&after).iter().all(|r| r["ruleId"] != "AW001"),
+                "{}: a fix broke the syntax",
+                fixture.display()
+            );
+            applied += replacements.len();
+        }
+    }
+    assert!(applied >= 5, "fixes were applied: {applied}");
+}

@@ -52,13 +52,18 @@ fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
 fn compact(dir: &Path, extra: &[&str]) -> (i32, Vec<String>) {
     // Rules other than these may come and go; these tests are about
     // silencing them.
+    compact_selecting(dir, "K8S201,K8S301,K8S302,suppression", extra)
+}
+
+/// The compact findings of the selected rules, and the exit code.
+fn compact_selecting(dir: &Path, select: &str, extra: &[&str]) -> (i32, Vec<String>) {
     let mut args = vec![
         "check",
         "--format",
         "compact",
         "--no-context",
         "--select",
-        "K8S201,K8S301,K8S302,suppression",
+        select,
     ];
     args.extend(extra);
     let (code, out, err) = airworthy(dir, &args);
@@ -254,4 +259,134 @@ fn init_writes_a_starter_that_check_accepts_and_keeps_an_existing_one() {
     assert_eq!(code, 0, "fail-on: error from the kept file");
     let (code, _, _) = airworthy(dir.path(), &["init", "--force"]);
     assert_eq!(code, 0);
+}
+
+const TERRAFORM: &str = r#"variable "mutability" {
+  default = "IMMUTABLE"
+}
+
+resource "aws_ecr_repository" "api" {
+  name                 = "api"
+  image_tag_mutability = var.mutability
+}
+
+resource "aws_ecr_repository" "web" {
+  name                 = "web"
+  image_tag_mutability = "MUTABLE"
+}
+"#;
+
+#[test]
+fn terraform_comments_silence_with_hash_or_slashes() {
+    let dir = repo(&[("infra/main.tf", TERRAFORM)]);
+    let check = |dir: &Path| compact_selecting(dir, "TF522,suppression", &["infra"]).1;
+    assert_eq!(
+        check(dir.path()),
+        ["infra/main.tf:12:26: warning[TF522] a pushed tag can be overwritten with another image"]
+    );
+    for comment in [
+        "  // airworthy:ignore ecr-immutable-tags -- the cache repository is overwritten nightly\n",
+        "  # airworthy:ignore TF522 -- the cache repository is overwritten nightly\n",
+    ] {
+        let silenced = TERRAFORM.replace(
+            "  image_tag_mutability = \"MUTABLE\"\n",
+            &format!("{comment}  image_tag_mutability = \"MUTABLE\"\n"),
+        );
+        std::fs::write(dir.path().join("infra/main.tf"), silenced).unwrap();
+        assert!(check(dir.path()).is_empty(), "{comment}");
+    }
+    let whole = format!("// airworthy:ignore-file AVD-AWS-0031 -- a scratch account\n{TERRAFORM}");
+    std::fs::write(dir.path().join("infra/main.tf"), whole).unwrap();
+    assert!(check(dir.path()).is_empty(), "by Trivy's id, for the file");
+}
+
+const NGINX: &str =
+    "events {}\nhttp {\n    server {\n        listen 80;\n        server_tokens on;\n    }\n}\n";
+
+#[test]
+fn nginx_comments_silence_their_directive() {
+    let dir = repo(&[("nginx/nginx.conf", NGINX)]);
+    let check = |dir: &Path| compact_selecting(dir, "NGX201,suppression", &["nginx"]).1;
+    let found = check(dir.path());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("nginx/nginx.conf:5:23: warning[NGX201]"),
+        "{found:?}"
+    );
+    let silenced = NGINX.replace(
+        "server_tokens on;",
+        "server_tokens on; # airworthy:ignore server-tokens-off -- a test server",
+    );
+    std::fs::write(dir.path().join("nginx/nginx.conf"), silenced).unwrap();
+    assert!(check(dir.path()).is_empty());
+    // A suppression whose finding is gone is reported, in nginx as anywhere.
+    let stale = NGINX.replace(
+        "server_tokens on;",
+        "server_tokens off; # airworthy:ignore NGX201 -- a test server",
+    );
+    std::fs::write(dir.path().join("nginx/nginx.conf"), stale).unwrap();
+    let found = check(dir.path());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("warning[AW005]"), "{found:?}");
+}
+
+#[test]
+fn the_configuration_names_terraform_var_files_and_nginx_entries() {
+    let dir = repo(&[
+        ("infra/main.tf", TERRAFORM),
+        ("infra/envs/prod.tfvars", "mutability = \"MUTABLE\"\n"),
+        (
+            "edge/gateway.main",
+            "worker_processes auto;\nevents {}\nhttp {\n    include conf.d/*.conf;\n}\n",
+        ),
+        (
+            "edge/conf.d/api.conf",
+            "server {\n    listen 80;\n    server_tokens on;\n}\n",
+        ),
+    ]);
+    let json = |dir: &Path| {
+        let (code, out, err) = airworthy(
+            dir,
+            &[
+                "check",
+                "--no-context",
+                "--format",
+                "json",
+                "--select",
+                "TF522,NGX201",
+                ".",
+            ],
+        );
+        assert!(code <= 1, "{err}");
+        let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+        report["findings"].as_array().unwrap().clone()
+    };
+    let at =
+        |f: &serde_json::Value| format!("{}:{}", f["path"].as_str().unwrap(), f["start"]["line"]);
+    // Without the configuration the tfvars file is not the module's, and
+    // `gateway.main` is no nginx file: api.conf stands alone.
+    let without = json(dir.path());
+    let places: Vec<String> = without.iter().map(at).collect();
+    assert_eq!(places, ["edge/conf.d/api.conf:3", "infra/main.tf:12"]);
+    assert_eq!(without[0]["related"], serde_json::json!([]));
+    std::fs::write(
+        dir.path().join(".airworthy.yaml"),
+        "terraform: {var-files: [infra/envs/prod.tfvars]}\nnginx: {entries: ['edge/*.main']}\n",
+    )
+    .unwrap();
+    let with = json(dir.path());
+    let places: Vec<String> = with.iter().map(at).collect();
+    assert_eq!(
+        places,
+        [
+            "edge/conf.d/api.conf:3",
+            "infra/main.tf:7",
+            "infra/main.tf:12"
+        ]
+    );
+    // api.conf is read where the entry includes it.
+    assert_eq!(with[0]["related"][0]["path"], "edge/gateway.main");
+    // The value came from the var file named in the configuration.
+    let origin = with[1]["related"][0]["path"].as_str().unwrap();
+    assert!(origin.ends_with("prod.tfvars"), "{}", with[1]);
 }

@@ -190,30 +190,8 @@ pub struct Capture {
 
 const TYPES: &[&str] = &["null", "bool", "number", "string", "list", "map"];
 
-const TESTS: &[&str] = &[
-    "present",
-    "equals",
-    "in",
-    "matches",
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-    "length",
-    "duration",
-    "subset-of",
-    "distinct",
-    "all",
-    "any",
-    "none",
-    "type",
-    "has-key",
-    "references",
-    "referenced-by",
-    "selected-by",
-    "exists",
-];
-
+/// Every key a condition may have: where it looks, its test, or a combinator
+/// (which stands alone). The tests and the combinators are slices of it.
 const CONDITION_KEYS: &[&str] = &[
     "path",
     "capture",
@@ -243,6 +221,14 @@ const CONDITION_KEYS: &[&str] = &[
     "not",
 ];
 
+const TESTS: &[&str] = CONDITION_KEYS
+    .split_at(2)
+    .1
+    .split_at(CONDITION_KEYS.len() - 2 - COMBINATORS.len())
+    .0;
+
+const COMBINATORS: &[&str] = CONDITION_KEYS.split_at(CONDITION_KEYS.len() - 3).1;
+
 /// The keys each relation test takes.
 const RELATION_KEYS: &[(&str, &[&str])] = &[
     ("references", &["relation", "kind", "where", "count", "via"]),
@@ -271,7 +257,7 @@ impl<'a> Vocabulary<'a> {
 impl Condition {
     pub fn compile(node: &Node, vocabulary: &Vocabulary) -> Result<Condition> {
         let fields = Fields::new(node, CONDITION_KEYS, "a condition")?;
-        let composite = ["all-of", "any-of", "not"]
+        let composite = COMBINATORS
             .iter()
             .filter_map(|k| fields.entry(k))
             .collect::<Vec<_>>();
@@ -1421,6 +1407,13 @@ mod tests {
         let source = Source::new(SourceId(0), "o.yaml".into(), text.into());
         let objects = kubernetes::parse(&source).0;
         (source, objects)
+    }
+
+    #[test]
+    fn the_key_lists_are_cut_where_tests_and_combinators_begin() {
+        assert_eq!(TESTS.first(), Some(&"present"));
+        assert_eq!(TESTS.last(), Some(&"exists"));
+        assert_eq!(COMBINATORS, ["all-of", "any-of", "not"]);
     }
 
     fn vocabulary() -> Vocabulary<'static> {

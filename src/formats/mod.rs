@@ -27,16 +27,17 @@ pub const VOCABULARIES: &[FormatVocabulary] = &[
 #[derive(Clone, Debug, Default)]
 pub struct Options {
     pub terraform: terraform::Options,
+    pub nginx: nginx::Options,
 }
 
 /// Decides a file's format from its name and a cheap look at its content;
 /// `None` for files no format claims.
-pub fn detect(path: &Path, text: &str) -> Option<Format> {
+pub fn detect(path: &Path, text: &str, options: &Options) -> Option<Format> {
     if terraform::detect(path) {
         Some(Format::Terraform)
     } else if kubernetes::detect(path, text) {
         Some(Format::Kubernetes)
-    } else if nginx::detect(path, text) {
+    } else if nginx::detect(path, text) || options.nginx.is_entry(path) {
         Some(Format::Nginx)
     } else {
         None
@@ -105,7 +106,7 @@ pub fn load(format: Format, files: &[SourceId], loader: &dyn Loader, options: &O
                 loaded.extend(terraform::load(files, loader, &options.terraform));
             }
         }
-        Format::Nginx => loaded = nginx::load(files, loader),
+        Format::Nginx => loaded = nginx::load(files, loader, &options.nginx),
     }
     loaded
 }

@@ -20,11 +20,12 @@ mod parser;
 mod tree;
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use rayon::prelude::*;
 
+use crate::discover::absolute;
 use crate::formats::{Loaded, Loader};
 use crate::model::{Diagnostic, Format, FormatVocabulary, Object, Problem};
 use crate::source::{Source, SourceId, Sources, Span};
@@ -295,8 +296,49 @@ impl<'l> Files<'l> {
     }
 }
 
+/// What the configuration file tells the nginx adapter.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Globs (absolute, or relative to the working directory) of main
+    /// configuration files that neither their name (`nginx.conf`) nor their
+    /// content (a top-level `http` or `events`) shows to be one.
+    pub entries: Vec<String>,
+    compiled: std::sync::OnceLock<globset::GlobSet>,
+}
+
+impl Options {
+    pub fn new(entries: Vec<String>) -> Self {
+        Options {
+            entries,
+            compiled: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Whether a path is one of the entry globs (compiled once).
+    pub fn is_entry(&self, path: &Path) -> bool {
+        if self.entries.is_empty() {
+            return false;
+        }
+        let set = self.compiled.get_or_init(|| {
+            let mut builder = globset::GlobSetBuilder::new();
+            for glob in self
+                .entries
+                .iter()
+                .filter_map(|p| globset::Glob::new(p).ok())
+            {
+                builder.add(glob);
+            }
+            builder
+                .build()
+                .unwrap_or_else(|_| globset::GlobSet::empty())
+        });
+        set.is_match(path) || set.is_match(absolute(path))
+    }
+}
+
 /// Turns the run's nginx files into objects, following their includes.
-pub fn load(given: &[SourceId], loader: &dyn Loader) -> Loaded {
+pub fn load(given: &[SourceId], loader: &dyn Loader, options: &Options) -> Loaded {
+    let is_entry = |path: &Path| options.is_entry(path);
     let sources = loader.sources();
     let parsed: Vec<NginxFile> = given
         .par_iter()
@@ -313,27 +355,54 @@ pub fn load(given: &[SourceId], loader: &dyn Loader) -> Loaded {
     let mut configurations = Vec::new();
     let mut reached: HashSet<SourceId> = HashSet::new();
     // Main configurations first: what they include is read in its context.
-    for &(path, file) in &given {
-        if file.standalone_level(path) == Some(Level::Main) && file.declared.is_none() {
-            let prefix = path.parent().map(|p| {
-                if p.as_os_str().is_empty() {
-                    Path::new(".")
-                } else {
-                    p
-                }
-            });
-            let context = builder.build(file, Level::Main, prefix, false);
-            configurations.push((path, context));
-        }
+    let level = |path: &Path, file: &NginxFile| match file.declared {
+        None if is_entry(path) => Some(Level::Main),
+        _ => file.standalone_level(path),
+    };
+    let prefix_of = |path: &Path| -> Option<PathBuf> {
+        path.parent().map(|p| {
+            if p.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                p.to_path_buf()
+            }
+        })
+    };
+    let mains: Vec<(&Path, &NginxFile)> = given
+        .iter()
+        .copied()
+        .filter(|&(path, file)| level(path, file) == Some(Level::Main) && file.declared.is_none())
+        .collect();
+    // A file that looks like a main configuration but that another one
+    // includes (`conf.d/site.conf` holding `events {}` and `http {}`) is read
+    // where it is included, not also on its own.
+    let mut scout = Builder::new(&files);
+    let mut included: HashSet<SourceId> = HashSet::new();
+    for &(path, file) in &mains {
+        scout.build(file, Level::Main, prefix_of(path).as_deref(), false);
+        included.extend(scout.reached.drain(..).filter(|&s| s != file.source));
     }
-    reached.extend(builder.reached.drain(..));
+    // Those that only a cycle of them includes come last: the first one
+    // not yet read is the entry.
+    let (entries, cyclic): (Vec<_>, Vec<_>) = mains
+        .iter()
+        .partition(|(_, file)| !included.contains(&file.source));
+    for &(path, file) in entries.into_iter().chain(cyclic) {
+        if reached.contains(&file.source) {
+            continue;
+        }
+        let context = builder.build(file, Level::Main, prefix_of(path).as_deref(), false);
+        configurations.push((path, context));
+        reached.extend(builder.reached.drain(..));
+        reached.insert(file.source);
+    }
     // Then the files no configuration includes: those that none of them
     // includes either are entries, read in the context they show.
     let rest: Vec<(&Path, &NginxFile, Level)> = given
         .iter()
         .filter(|(_, f)| !reached.contains(&f.source))
-        .filter(|(path, f)| f.standalone_level(path) != Some(Level::Main) || f.declared.is_some())
-        .filter_map(|&(path, f)| Some((path, f, f.standalone_level(path)?)))
+        .filter(|(path, f)| level(path, f) != Some(Level::Main) || f.declared.is_some())
+        .filter_map(|&(path, f)| Some((path, f, level(path, f)?)))
         .collect();
     let mut scout = Builder::new(&files);
     let mut included: HashSet<SourceId> = HashSet::new();
@@ -444,7 +513,7 @@ mod tests {
         }
         let loaded = {
             let loader = FileLoader::new(&sources, 1 << 20);
-            load(&ids, &loader)
+            load(&ids, &loader, &Options::default())
         };
         (sources, loaded, dir)
     }
@@ -763,7 +832,7 @@ mod hostile {
             let sources = Sources::default();
             let id = sources.push(conf, text.to_string());
             let loader = crate::discover::FileLoader::new(&sources, 1 << 20);
-            let loaded = load(&[id], &loader);
+            let loaded = load(&[id], &loader, &Options::default());
             let _ = done.send(loaded.diagnostics.len());
         });
         let reported = finished

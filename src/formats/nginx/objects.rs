@@ -29,6 +29,19 @@ struct Effective<'a> {
 }
 
 impl<'a> Effective<'a> {
+    /// The directives as the object's map entries, each keyed at its first
+    /// occurrence.
+    fn to_entries(&self) -> Vec<Entry> {
+        self.entries
+            .iter()
+            .map(|(name, occurrences)| Entry {
+                key: (*name).into(),
+                key_span: occurrences[0].name_span(),
+                value: directive_value(name, occurrences),
+            })
+            .collect()
+    }
+
     fn get(&self, name: &str) -> Option<&[Occurrence<'a>]> {
         self.entries
             .iter()
@@ -122,15 +135,7 @@ pub fn objects(context: &Context, namespace: &str, out: &mut Vec<Object>) {
 
 fn object(context: &Context, effective: &Effective, namespace: &str) -> Object {
     let level = context.level;
-    let mut entries: Vec<Entry> = effective
-        .entries
-        .iter()
-        .map(|(name, occurrences)| Entry {
-            key: (*name).into(),
-            key_span: occurrences[0].name_span(),
-            value: directive_value(name, occurrences),
-        })
-        .collect();
+    let mut entries = effective.to_entries();
     if let (Level::Location, Some(opener)) = (level, context.opener) {
         // The location's own match (`= /health`, `~* \.php$`), which rules
         // look at like any directive.
@@ -587,16 +592,12 @@ fn block_body(occurrence: &Occurrence, span: Span) -> Node {
         })
         .collect();
     let effective = Effective::overlay(&Effective::default(), Level::Main, &occurrences);
-    let entries = effective
-        .entries
-        .iter()
-        .map(|(name, occurrences)| Entry {
-            key: (*name).into(),
-            key_span: occurrences[0].name_span(),
-            value: directive_value(name, occurrences),
-        })
-        .collect();
-    Node::new(Value::Map(Map { entries }), span)
+    Node::new(
+        Value::Map(Map {
+            entries: effective.to_entries(),
+        }),
+        span,
+    )
 }
 
 /// `if ($a = b)`: the condition without its parentheses.
