@@ -117,12 +117,13 @@ impl Scratch {
 /// library's file loader.
 pub fn load(paths: &[PathBuf]) -> (Sources, Vec<Object>, Vec<Diagnostic>) {
     let sources = Sources::default();
+    let options = formats::Options::default();
     let mut by_format: Vec<(Format, Vec<_>)> = Format::ALL.iter().map(|&f| (f, vec![])).collect();
     for path in paths {
         let Ok(text) = std::fs::read_to_string(path) else {
             continue;
         };
-        if let Some(format) = formats::detect(path, &text) {
+        if let Some(format) = formats::detect(path, &text, &options) {
             let id = sources.push_with_role(discover::normalize(path), text, Role::Reported);
             let files = by_format.iter_mut().find(|(f, _)| *f == format);
             files.expect("every format is listed").1.push(id);
@@ -132,7 +133,6 @@ pub fn load(paths: &[PathBuf]) -> (Sources, Vec<Object>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     {
         let loader = FileLoader::new(&sources, DEFAULT_MAX_FILE_SIZE);
-        let options = formats::Options::default();
         for (format, files) in &by_format {
             let loaded = formats::load(*format, files, &loader, &options);
             objects.extend(loaded.objects);
