@@ -4,10 +4,10 @@
 //! rendered. A `Chart.yaml` at the top is left out: it would run Helm.
 #![no_main]
 
+use airworthy::CheckOptions;
 use airworthy::discover::{Context, DiscoverOptions};
 use airworthy::report::readiness::{self, Links, Readiness, ReadinessFormat};
 use airworthy::report::{self, OutputFormat, Report};
-use airworthy::CheckOptions;
 use airworthy_fuzz::{Scratch, engine, files};
 use libfuzzer_sys::fuzz_target;
 
@@ -52,7 +52,11 @@ fuzz_target!(|data: &[u8]| {
         ] {
             report::render(format, &report, &mut Vec::new(), false).expect("renders into memory");
         }
-        for format in [ReadinessFormat::Markdown, ReadinessFormat::Html, ReadinessFormat::Json] {
+        for format in [
+            ReadinessFormat::Markdown,
+            ReadinessFormat::Html,
+            ReadinessFormat::Json,
+        ] {
             readiness::render(format, &readiness, &Links::default(), &mut Vec::new())
                 .expect("renders into memory");
         }
