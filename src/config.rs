@@ -68,10 +68,10 @@ impl Config {
     /// Reads and validates the configuration file at `path`; every error in
     /// it is reported at once.
     pub fn load(path: &Path) -> Result<Config, Box<LoadError>> {
-        let sources = Sources::default();
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) => {
+                let sources = Sources::default();
                 let id = sources.push(path.to_path_buf(), String::new());
                 return Err(Box::new(LoadError {
                     diagnostics: vec![Diagnostic::new(
@@ -83,6 +83,13 @@ impl Config {
                 }));
             }
         };
+        Config::parse(path, text)
+    }
+
+    /// Validates `text` as the configuration file at `path`: what `load`
+    /// does once the file is read. Public for the fuzz targets.
+    pub fn parse(path: &Path, text: String) -> Result<Config, Box<LoadError>> {
+        let sources = Sources::default();
         let id = sources.push(path.to_path_buf(), text.clone());
         let parsed = yaml::parse(sources.get(id));
         let mut diagnostics = parsed.diagnostics;

@@ -84,11 +84,16 @@ pub struct Relations<'a> {
     /// and relation.
     broad_links: Index<'a, (Format, &'a str), LinkId>,
     unknown_links: HashMap<(Format, &'a str), Vec<LinkId>>,
+    /// Tells this run's relations from any other's, for what evaluation
+    /// keeps per object.
+    run: u64,
 }
 
 impl<'a> Relations<'a> {
     pub fn new(objects: &'a [Object]) -> Self {
+        static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let mut relations = Relations {
+            run: RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             objects,
             by_name: Index::new(),
             by_label: Index::new(),
@@ -159,6 +164,11 @@ impl<'a> Relations<'a> {
             }
         }
         relations
+    }
+
+    /// Unique to this set of relations among all made in the process.
+    pub fn run(&self) -> u64 {
+        self.run
     }
 
     pub fn object(&self, index: u32) -> &'a Object {

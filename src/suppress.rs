@@ -135,7 +135,7 @@ struct Written {
     used: bool,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Scope {
     /// The findings whose span starts on this line.
     Line(usize),
@@ -246,6 +246,30 @@ pub fn apply(
         source: config_source.unwrap_or(span.source),
         ..span
     };
+    // Each finding looks up the suppressions of its line, file and object
+    // instead of reading every suppression of its file.
+    let mut by_scope: HashMap<(u32, Scope), Vec<usize>> = HashMap::new();
+    for (&source, list) in &written {
+        for (index, suppression) in list.iter().enumerate() {
+            by_scope
+                .entry((source, suppression.scope))
+                .or_default()
+                .push(index);
+        }
+    }
+    let ignored_ids: Vec<Vec<&str>> = ignores
+        .iter()
+        .map(|ignore| {
+            let mut ids: Vec<&str> = ignore
+                .rules
+                .iter()
+                .filter_map(|r| rules.resolve(r))
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        })
+        .collect();
     let mut config_used = vec![false; ignores.len()];
     let mut baseline_left = silencers.baseline.as_ref().map(|b| b.fingerprints.clone());
     for finding in findings.iter_mut() {
@@ -255,17 +279,26 @@ pub fn apply(
         }
         let line = source.line_col(finding.span.start).line;
         if let Some(list) = written.get_mut(&finding.span.source.0) {
-            for suppression in list.iter_mut() {
-                let in_scope = match suppression.scope {
-                    Scope::Line(at) => at == line,
-                    Scope::File => true,
-                    Scope::Object(index) => finding.object_index == Some(index),
-                };
-                if in_scope
-                    && suppression
-                        .rules
-                        .iter()
-                        .any(|(id, _)| *id == finding.rule.id)
+            let scopes = [
+                Some(Scope::Line(line)),
+                Some(Scope::File),
+                finding.object_index.map(Scope::Object),
+            ];
+            let mut in_scope: Vec<usize> = scopes
+                .into_iter()
+                .flatten()
+                .filter_map(|scope| by_scope.get(&(finding.span.source.0, scope)))
+                .flatten()
+                .copied()
+                .collect();
+            // In the order they are written: the first one to match is shown.
+            in_scope.sort_unstable();
+            for index in in_scope {
+                let suppression = &mut list[index];
+                if suppression
+                    .rules
+                    .iter()
+                    .any(|(id, _)| *id == finding.rule.id)
                 {
                     suppression.used = true;
                     if suppression.until.is_none_or(|until| until >= today) {
@@ -277,13 +310,14 @@ pub fn apply(
         }
         // Configuration globs are absolute (they mean the same from any
         // working directory).
-        let path = crate::discover::absolute(&source.path);
-        for (ignore, used) in ignores.iter().zip(config_used.iter_mut()) {
+        let path = match ignores {
+            [] => Default::default(),
+            _ => crate::discover::absolute(&source.path),
+        };
+        let ignored = ignores.iter().zip(&ignored_ids).zip(config_used.iter_mut());
+        for ((ignore, ids), used) in ignored {
             let matches = (ignore.rules.is_empty()
-                || ignore
-                    .rules
-                    .iter()
-                    .any(|r| rules.resolve(r) == Some(finding.rule.id.as_str())))
+                || ids.binary_search(&finding.rule.id.as_str()).is_ok())
                 && (ignore.paths.is_empty() || ignore.paths.iter().any(|g| g.is_match(&path)))
                 && (ignore.objects.is_empty()
                     || finding
@@ -330,18 +364,12 @@ pub fn apply(
             account(s.used, s.until, ids, s.span);
         }
     }
-    for (ignore, used) in ignores.iter().zip(config_used) {
-        let mut ids: Vec<&str> = if ignore.rules.is_empty() {
+    for ((ignore, ids), used) in ignores.iter().zip(ignored_ids).zip(config_used) {
+        let ids = if ignore.rules.is_empty() {
             rules.enabled.iter().map(String::as_str).collect()
         } else {
-            ignore
-                .rules
-                .iter()
-                .filter_map(|r| rules.resolve(r))
-                .collect()
+            ids
         };
-        ids.sort_unstable();
-        ids.dedup();
         account(used, ignore.until, ids, in_config(ignore.span));
     }
     problems
@@ -365,6 +393,7 @@ fn comments(source: &Source, problems: &mut Vec<Diagnostic>) -> Vec<Written> {
     if !text.contains(MARK) {
         return found;
     }
+    let mut code_lines = None;
     for line in 1..=source.line_count() {
         let range = source.line_range(line);
         let content = &text[range.clone()];
@@ -422,13 +451,8 @@ fn comments(source: &Source, problems: &mut Vec<Diagnostic>) -> Vec<Written> {
         } else if standalone {
             // A comment on a line of its own speaks of the next line that
             // is not blank or another comment.
-            let next = (line + 1..=source.line_count())
-                .find(|&l| {
-                    let other = text[source.line_range(l)].trim_start();
-                    !other.is_empty() && !other.starts_with('#') && !other.starts_with("//")
-                })
-                .unwrap_or(line + 1);
-            Scope::Line(next)
+            let code = code_lines.get_or_insert_with(|| next_code_lines(source));
+            Scope::Line(code.get(line).copied().flatten().unwrap_or(line + 1))
         } else {
             Scope::Line(line)
         };
@@ -443,6 +467,24 @@ fn comments(source: &Source, problems: &mut Vec<Diagnostic>) -> Vec<Written> {
         });
     }
     found
+}
+
+/// For each line (by index, from 1), the first line after it that is not
+/// blank or a comment: made once, in one pass from the end, so that a file
+/// of many comments is not read once per comment.
+fn next_code_lines(source: &Source) -> Vec<Option<usize>> {
+    let count = source.line_count();
+    let mut next = vec![None; count + 1];
+    for line in (1..count).rev() {
+        let other = source.text[source.line_range(line + 1)].trim_start();
+        let is_code = !other.is_empty() && !other.starts_with('#') && !other.starts_with("//");
+        next[line] = if is_code {
+            Some(line + 1)
+        } else {
+            next[line + 1]
+        };
+    }
+    next
 }
 
 /// Where the comment that ends `before` begins (`#` or `//` and the blanks

@@ -12,7 +12,7 @@ use std::fs::Permissions;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use common::{run, run_in};
+use common::{run, run_in, run_with};
 
 /// Findings on the examples that these tests rely on.
 const GATEWAY_ROOT: &str =
@@ -626,38 +626,135 @@ fn a_file_that_does_not_parse_is_reported_and_the_others_still_checked() {
     );
 }
 
+/// Every output format of `check`, and of `report`.
+const CHECK_FORMATS: &[&str] = &[
+    "text",
+    "compact",
+    "json",
+    "sarif",
+    "github",
+    "markdown",
+    "checklist",
+];
+const REPORT_FORMATS: &[&str] = &["html", "json", "markdown"];
+
+/// The arguments of every output format's run over `paths`.
+fn every_format<'a>(paths: &[&'a str]) -> Vec<Vec<&'a str>> {
+    let check = CHECK_FORMATS.iter().map(|f| ["check", "--format", f]);
+    let report = REPORT_FORMATS.iter().map(|f| ["report", "--format", f]);
+    check
+        .chain(report)
+        .map(|command| command.iter().chain(paths).copied().collect())
+        .collect()
+}
+
 #[test]
-fn output_is_byte_identical_across_runs() {
-    for format in ["text", "compact", "json", "sarif"] {
-        let args = ["check", "--format", format, "examples/", "fixtures/"];
-        let first = run(&args);
-        let second = run(&args);
-        assert_eq!(first.code, 1);
-        assert!(first.stdout.len() > 1000, "{format}");
-        assert!(first.stdout == second.stdout, "{format} output differs");
+fn output_is_byte_identical_whatever_the_thread_scheduling() {
+    for args in every_format(&["examples/", "fixtures/"]) {
+        let runs: Vec<String> = ["1", "2", "8"]
+            .iter()
+            .map(|threads| {
+                let run = run_with(
+                    Path::new("."),
+                    &args,
+                    b"",
+                    &[("RAYON_NUM_THREADS", threads)],
+                );
+                assert!(run.code <= 1, "{args:?}: {}", run.stderr);
+                run.stdout
+            })
+            .collect();
+        assert!(runs[0].len() > 1000, "{args:?}");
+        assert!(
+            runs.iter().all(|r| *r == runs[0]),
+            "{args:?}: the output differs between 1, 2 and 8 threads"
+        );
+    }
+}
+
+/// Fingerprints hash the path as printed, so they are left out of the
+/// comparison.
+#[test]
+fn output_does_not_depend_on_the_working_directory_beyond_its_paths() {
+    let fingerprint =
+        regex::Regex::new(r#""(fingerprint|airworthyFingerprint/v1)": "[0-9a-f]+""#).unwrap();
+    let normalized = |text: &str| fingerprint.replace_all(text, "FINGERPRINT").into_owned();
+    for (from_root, from_examples) in every_format(&["examples/"])
+        .iter()
+        .zip(every_format(&["."]))
+    {
+        let root = run(from_root);
+        let inside = run_in(Path::new("examples"), &from_examples, b"");
+        assert_eq!(root.code, inside.code, "{from_root:?}");
+        assert!(root.stdout.contains("examples/"), "{from_root:?}");
+        let root = normalized(&root.stdout.replace("examples/", ""));
+        assert!(
+            root == normalized(&inside.stdout),
+            "{from_root:?}: the output differs beyond the paths"
+        );
     }
 }
 
 #[test]
-fn checking_leaves_the_files_untouched() {
+fn checking_leaves_the_inputs_untouched_and_writes_only_where_told() {
     let dir = tempfile::tempdir().unwrap();
     for name in [
         "gateway/gateway.yaml",
         "gateway/namespace.yaml",
+        "gateway/nginx/nginx.conf",
         "orders/orders.yaml",
+        "orders/service.yaml",
     ] {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::copy(Path::new("examples").join(name), &path).unwrap();
+        copy(&Path::new("examples").join(name), &dir.path().join(name));
     }
+    copy(
+        Path::new("fixtures/terraform/TF210/fail-default/main.tf"),
+        &dir.path().join("infra/main.tf"),
+    );
     let before = snapshot(dir.path());
-    for format in ["text", "compact", "json", "sarif"] {
-        assert_eq!(run_in(dir.path(), &["check", "-f", format], b"").code, 1);
+    for args in every_format(&[]) {
+        let run = run_in(dir.path(), &args, b"");
+        assert!(
+            run.code <= 1 && run.stdout.len() > 100,
+            "{args:?}: {}",
+            run.stderr
+        );
     }
     assert!(
         before == snapshot(dir.path()),
         "a checked file changed, or a file appeared"
     );
+    // --output and --write-baseline write their file, and nothing else.
+    let out = tempfile::tempdir().unwrap();
+    let report = out.path().join("report.sarif");
+    let baseline = out.path().join("baseline.json");
+    let (report_arg, baseline_arg) = (report.to_str().unwrap(), baseline.to_str().unwrap());
+    let run = run_in(
+        dir.path(),
+        &[
+            "check",
+            "-f",
+            "sarif",
+            "--output",
+            report_arg,
+            "--write-baseline",
+            baseline_arg,
+        ],
+        b"",
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    let written: Vec<PathBuf> = snapshot(out.path()).into_iter().map(|f| f.0).collect();
+    assert_eq!(written, [baseline, report]);
+    assert!(
+        before == snapshot(dir.path()),
+        "only the named files are written"
+    );
+}
+
+fn copy(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+    std::fs::copy(from, to).unwrap();
 }
 
 /// Every file below `dir` with its content, modification time and mode.

@@ -57,6 +57,17 @@ fn hostile_files() -> Vec<Hostile> {
         .collect();
     let wide: String = (0..100_000).map(|i| format!("  k{i}: v\n")).collect();
     let many_merged: String = (0..50_000).map(|i| format!("k{i}: v, ")).collect();
+    // Each finding suppressed on its line, among many more suppressions:
+    // quadratic if each finding read every suppression of its file, or each
+    // comment looked ahead through all the comments after it.
+    let suppressed: String = (0..30_000)
+        .map(|i| {
+            format!(
+                "  - {{name: c{i}, image: nginx:latest}} # airworthy:ignore K8S301 -- mirrored\n"
+            )
+        })
+        .chain((0..100_000).map(|_| "# airworthy:ignore -- names no rule\n".to_string()))
+        .collect();
     vec![
         Hostile {
             name: "bomb.yaml",
@@ -120,6 +131,14 @@ fn hostile_files() -> Vec<Hostile> {
             ],
         },
         Hostile {
+            name: "suppressed.yaml",
+            content: format!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {{name: many}}\nspec:\n  containers:\n{suppressed}"
+            )
+            .into_bytes(),
+            expected: &[],
+        },
+        Hostile {
             name: "binary.yaml",
             content: b"apiVersion: v1\nkind: \x00\x01\x02\xff\xfe".to_vec(),
             expected: &["binary.yaml:1:1: error[AW001] binary content (a NUL byte); not checked"],
@@ -175,7 +194,9 @@ fn tree(files: &[Hostile]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("bad.yaml"), BAD_MANIFEST).unwrap();
     for file in files {
-        std::fs::write(dir.path().join(file.name), &file.content).unwrap();
+        let path = dir.path().join(file.name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, &file.content).unwrap();
     }
     dir
 }
@@ -303,4 +324,251 @@ fn make_fifo(path: &Path) {
         .status()
         .expect("mkfifo runs");
     assert!(status.success());
+}
+
+/// 100,000-deep nesting in the other formats, each file in a directory of
+/// its own (a directory is one Terraform module): every parser stops at its
+/// depth limit (HCL 64, nginx 64, YAML and JSON 256) with a finding there.
+fn deep_files() -> Vec<Hostile> {
+    const DEPTH: usize = 100_000;
+    let open_close = |open: &str, close: &str| open.repeat(DEPTH) + &close.repeat(DEPTH);
+    vec![
+        Hostile {
+            name: "tf/lists/main.tf",
+            content: format!("locals {{\n  x = {}\n}}\n", open_close("[", "]")).into_bytes(),
+            expected: &[
+                "tf/lists/main.tf:2:71: error[AW001] invalid HCL: invalid nesting depth; \
+                         expected at most 64 nested levels",
+            ],
+        },
+        Hostile {
+            name: "tf/blocks/main.tf",
+            content: open_close("b {\n", "}\n").into_bytes(),
+            expected: &[
+                "tf/blocks/main.tf:65:3: error[AW001] invalid HCL: invalid nesting depth; \
+                         expected at most 64 nested levels",
+            ],
+        },
+        Hostile {
+            name: "tf/json/main.tf.json",
+            content: format!("{{\"locals\": {{\"x\": {}}}}}\n", open_close("[", "]")).into_bytes(),
+            expected: &[
+                "tf/json/main.tf.json:1:271: error[AW001] invalid JSON: recursion limit \
+                         exceeded",
+            ],
+        },
+        Hostile {
+            name: "deep.json",
+            content: format!(
+                "{{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": {{\"name\": \
+                 \"deep\"}}, \"data\": {}}}\n",
+                open_close("[", "]")
+            )
+            .into_bytes(),
+            expected: &["deep.json:1:335: error[AW001] invalid JSON: recursion limit exceeded"],
+        },
+        Hostile {
+            name: "nginx/deep/nginx.conf",
+            content: format!(
+                "events {{}}\nhttp {{\n  server {{\n{}  }}\n}}\n",
+                open_close("location / {\n", "}\n")
+            )
+            .into_bytes(),
+            expected: &[
+                "nginx/deep/nginx.conf:66:12: error[AW001] blocks nest deeper than 64 \
+                         levels; this one is not checked",
+            ],
+        },
+    ]
+}
+
+#[test]
+fn nesting_100000_deep_in_every_format_stops_at_a_limit() {
+    let _serial = one_at_a_time();
+    let files = deep_files();
+    for file in &files {
+        let dir = tree(std::slice::from_ref(file));
+        let found = check(dir.path(), &[], &[file.name, "bad.yaml"]);
+        assert_eq!(
+            found,
+            expected(file.expected.iter().copied()),
+            "{}",
+            file.name
+        );
+    }
+    let dir = tree(&files);
+    let found = check(dir.path(), &[], &["."]);
+    assert_eq!(
+        found,
+        expected(files.iter().flat_map(|f| f.expected.iter().copied()))
+    );
+}
+
+/// Modules that call themselves, or each other 16 times over eight levels
+/// (16^8 instances), and nginx include cycles and includes of devices.
+fn recursive_files() -> Vec<Hostile> {
+    let text = |name: &'static str, text: &str| Hostile {
+        name,
+        content: text.as_bytes().to_vec(),
+        expected: &[],
+    };
+    let mut files = vec![
+        text(
+            "tf/self/main.tf",
+            "module \"again\" {\n  source = \"./\"\n}\n",
+        ),
+        text(
+            "nginx/cycle/nginx.conf",
+            "events {}\nhttp {\n  include a.conf;\n}\n",
+        ),
+        text("nginx/cycle/a.conf", "include b.conf;\n"),
+        text("nginx/cycle/b.conf", "include a.conf;\n"),
+        text(
+            "nginx/devices/nginx.conf",
+            "events {}\nhttp {\n  include /dev/zero;\n  include zero.conf;\n  include fifo.conf;\n}\n",
+        ),
+    ];
+    const LEVELS: [&str; 9] = [
+        "tf/bomb/m0/main.tf",
+        "tf/bomb/m1/main.tf",
+        "tf/bomb/m2/main.tf",
+        "tf/bomb/m3/main.tf",
+        "tf/bomb/m4/main.tf",
+        "tf/bomb/m5/main.tf",
+        "tf/bomb/m6/main.tf",
+        "tf/bomb/m7/main.tf",
+        "tf/bomb/m8/main.tf",
+    ];
+    for (level, name) in LEVELS.iter().enumerate() {
+        let call = format!(
+            "module \"next\" {{\n  source = \"../m{}\"\n  count  = 16\n}}\n",
+            level + 1
+        );
+        let last = level + 1 == LEVELS.len();
+        files.push(text(name, if last { "" } else { &call }));
+    }
+    files
+}
+
+#[test]
+fn recursion_through_modules_includes_and_devices_ends_with_a_finding() {
+    let _serial = one_at_a_time();
+    let dir = tree(&recursive_files());
+    let root = dir.path();
+    std::os::unix::fs::symlink("/dev/zero", root.join("nginx/devices/zero.conf")).unwrap();
+    make_fifo(&root.join("nginx/devices/fifo.conf"));
+    // A device among the manifests: a walk skips it; named, it is reported.
+    std::os::unix::fs::symlink("/dev/zero", root.join("zero.yaml")).unwrap();
+    let found = check(root, &[], &["."]);
+    assert_eq!(
+        found,
+        expected([
+            "nginx/cycle/b.conf:1:9: error[AW001] include cycle: nginx/cycle/a.conf includes \
+             nginx/cycle/b.conf includes nginx/cycle/a.conf",
+            "nginx/devices/nginx.conf:4:11: error[AW003] cannot include: cannot read \
+             nginx/devices/zero.conf: not a regular file",
+            "nginx/devices/nginx.conf:5:11: error[AW003] cannot include: cannot read \
+             nginx/devices/fifo.conf: not a regular file",
+            "tf/bomb/m0/main.tf:1:8: note[AW004] this module expands to more than 50000 blocks \
+             in its module instances (modules calling modules with `count`?); evaluation stops, \
+             and the rest is not checked",
+            "tf/self/main.tf:2:12: note[AW004] module `again` calls itself, or nests deeper than \
+             16 modules: it is not evaluated",
+        ])
+    );
+    let named = check(root, &[], &["zero.yaml", "bad.yaml"]);
+    assert_eq!(
+        named,
+        expected(["zero.yaml:1:1: error[AW003] cannot read: not a regular file"])
+    );
+}
+
+/// 100,000 locals, each referred to once: each is found by name, not by
+/// a walk over every local before it.
+#[test]
+fn many_locals_are_found_in_linear_time() {
+    let _serial = one_at_a_time();
+    const LOCALS: usize = 100_000;
+    let locals: String = (0..LOCALS)
+        .map(|i| format!("  l{i} = \"v{i}\"\n"))
+        .collect();
+    let uses: String = (0..LOCALS).map(|i| format!("    local.l{i},\n")).collect();
+    let main = format!(
+        "locals {{\n{locals}}}\nresource \"aws_s3_bucket\" \"b\" {{\n  tags = [\n{uses}  ]\n}}\n"
+    );
+    let dir = tree(&[Hostile {
+        name: "tf/main.tf",
+        content: main.into_bytes(),
+        expected: &[],
+    }]);
+    assert_eq!(check(dir.path(), &[], &["."]), expected([]));
+}
+
+/// Maps of 10,000 keys (as many as a computed collection may have), merged
+/// a hundred times over, grouped and rebuilt: each key is found by name.
+#[test]
+fn building_maps_costs_linear_time() {
+    let _serial = one_at_a_time();
+    let maps = vec!["local.keys"; 100].join(", ");
+    let main = format!(
+        "locals {{\n  keys = {{ for i in range(10000) : \"k${{i}}\" => i }}\n  \
+         groups = {{ for k, v in local.keys : k => v... }}\n  merged = merge({maps})\n}}\n\
+         resource \"aws_s3_bucket\" \"b\" {{\n  tags = [local.merged, local.groups]\n}}\n"
+    );
+    let dir = tree(&[Hostile {
+        name: "tf/main.tf",
+        content: main.into_bytes(),
+        expected: &[],
+    }]);
+    assert_eq!(check(dir.path(), &[], &["."]), expected([]));
+}
+
+/// A chain of 100,000 locals, each the one before it: the chain counts as
+/// one expression nested that deep, and stops at the depth limit as an
+/// unknown value instead of overflowing the stack.
+#[test]
+fn a_chain_of_references_is_bounded_like_a_deep_expression() {
+    let _serial = one_at_a_time();
+    const LOCALS: usize = 100_000;
+    let chain: String = (1..LOCALS)
+        .map(|i| format!("  l{i} = local.l{}\n", i - 1))
+        .collect();
+    let main = format!(
+        "locals {{\n  l0 = \"v\"\n{chain}}}\nresource \"aws_s3_bucket\" \"b\" {{\n  \
+         bucket = local.l{}\n}}\n",
+        LOCALS - 1
+    );
+    let dir = tree(&[Hostile {
+        name: "tf/main.tf",
+        content: main.into_bytes(),
+        expected: &[],
+    }]);
+    assert_eq!(check(dir.path(), &[], &["."]), expected([]));
+}
+
+/// Each of 30,000 Ingress hosts is looked for among 30,000 TLS hosts: the
+/// hosts are gathered once for the object, not once per rule.
+#[test]
+fn a_list_tested_against_another_costs_linear_time() {
+    let _serial = one_at_a_time();
+    const HOSTS: usize = 30_000;
+    let tls: String = (0..HOSTS)
+        .rev()
+        .map(|i| format!("      - h{i}.example.com\n"))
+        .collect();
+    let rules: String = (0..HOSTS)
+        .map(|i| format!("  - host: h{i}.example.com\n"))
+        .collect();
+    let ingress = format!(
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {{name: many}}\nspec:\n  \
+         tls:\n  - secretName: certificate\n    hosts:\n{tls}  rules:\n{rules}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ingress.yaml"), ingress).unwrap();
+    let run = run_in(
+        dir.path(),
+        &["check", "--format", "compact", "--select", "K8S407", "."],
+        b"",
+    );
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
 }

@@ -1066,6 +1066,19 @@ impl Test {
                 Outcome::new(options.iter().any(|o| same_value(node, o)), node.span)
             }
             Test::InPaths(paths) => {
+                // From the object's root, the options are the same for every
+                // item of the object: gathered once, so that a list tested
+                // against another costs linear time.
+                let object_rooted = paths.iter().all(|p| p.root == Root::Object);
+                if let (true, Some(wanted)) = (object_rooted, scalar_key(node)) {
+                    let options = object_options(paths, focus);
+                    let found = options.scalars.contains(&wanted);
+                    return if !found && options.unknown {
+                        Outcome::unknown(node.span)
+                    } else {
+                        Outcome::new(found, node.span)
+                    };
+                }
                 let mut options = Vec::new();
                 let mut unknown = false;
                 for path in paths {
@@ -1168,8 +1181,8 @@ impl Test {
                             unknown.get_or_insert(value.span);
                         }
                         Lookup::Found { node: value, .. } => {
-                            let repeated = match value.scalar_text() {
-                                Some(text) => !scalars.insert((type_name(value), text)),
+                            let repeated = match scalar_key(value) {
+                                Some(key) => !scalars.insert(key),
                                 None => {
                                     let seen = structures.iter().any(|s| same_value(s, value));
                                     structures.push(value);
@@ -1319,6 +1332,59 @@ fn number(node: &Node) -> Option<f64> {
     }
 }
 
+/// A known scalar by type and text: equal keys for values that
+/// [`same_value`] finds equal.
+fn scalar_key(node: &Node) -> Option<(&'static str, String)> {
+    match node.value {
+        Value::Unknown(_) | Value::List(_) | Value::Map(_) => None,
+        Value::Number(n) if n.is_nan() => None,
+        _ => Some((type_name(node), node.scalar_text()?)),
+    }
+}
+
+/// The scalars that paths from an object's root reach (a list reached as a
+/// whole offers its items), and whether the way passed through an unknown
+/// value.
+struct ObjectOptions {
+    scalars: std::collections::HashSet<(&'static str, String)>,
+    unknown: bool,
+}
+
+/// The options of `paths` for the object in focus, kept per thread for the
+/// object last asked about.
+fn object_options(paths: &[Path], focus: &Focus) -> std::rc::Rc<ObjectOptions> {
+    type Kept = std::collections::HashMap<usize, ((u64, u32), std::rc::Rc<ObjectOptions>)>;
+    thread_local! {
+        static KEPT: std::cell::RefCell<Kept> = Default::default();
+    }
+    let test = paths.as_ptr() as usize;
+    let object = (focus.relations.run(), focus.index);
+    let kept = KEPT.with_borrow(|kept| {
+        kept.get(&test)
+            .filter(|(of, _)| *of == object)
+            .map(|(_, options)| options.clone())
+    });
+    if let Some(options) = kept {
+        return options;
+    }
+    let mut reached = Vec::new();
+    let mut unknown = false;
+    for path in paths {
+        unknown |= path.gather(focus, &mut reached);
+    }
+    let scalars = reached
+        .iter()
+        .flat_map(|o| match &o.value {
+            Value::List(items) => items.iter().collect(),
+            _ => vec![*o],
+        })
+        .filter_map(scalar_key)
+        .collect();
+    let options = std::rc::Rc::new(ObjectOptions { scalars, unknown });
+    KEPT.with_borrow_mut(|kept| kept.insert(test, (object, options.clone())));
+    options
+}
+
 /// Structural equality that ignores spans.
 pub fn same_value(a: &Node, b: &Node) -> bool {
     match (&a.value, &b.value) {
@@ -1442,6 +1508,32 @@ mod tests {
         assert_eq!(source.slice(readiness.span), "metrics");
         let listed = condition("{path: name, in: {path: $.spec.containers.*.name}}").eval(&focus);
         assert_eq!(listed.truth, Truth::True);
+    }
+
+    /// Options from the object's root are gathered once per object: every
+    /// item of each object is judged against its own object's options (in
+    /// this run), with types told apart and unknown values kept unknown.
+    #[test]
+    fn in_a_path_from_the_root_is_judged_per_object() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {allowed: [x, '1', [y]], items: [x, y, 1, '1', z]}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec: {allowed: [z], items: [x, z]}\n";
+        let (source, objects) = objects(text);
+        let relations = Relations::new(&objects);
+        let rule = condition("{path: spec.items, all: {in: {path: $.spec.allowed}}}");
+        let offending = |index: u32| -> Vec<&str> {
+            let object = Focus::object(&relations, index);
+            let failures = rule.failures(&object);
+            failures.iter().map(|f| source.slice(f.span)).collect()
+        };
+        // `y` is only inside a nested list, and the number 1 is not '1'.
+        assert_eq!(offending(0), ["y", "1", "z"]);
+        assert_eq!(offending(1), ["x"]);
+        assert_eq!(offending(0), ["y", "1", "z"]);
+        // A template action nobody has rendered is unknown.
+        let (_, unrendered) =
+            object("apiVersion: v1\nkind: Pod\nspec: {allowed: '{{ .Values.a }}', items: [x]}\n");
+        let relations = Relations::new(std::slice::from_ref(&unrendered));
+        let judged = rule.eval(&Focus::object(&relations, 0));
+        assert_eq!(judged.truth, Truth::Unknown);
     }
 
     #[test]

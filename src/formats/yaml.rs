@@ -178,10 +178,13 @@ impl<'s> Builder<'s> {
 
     fn scan_error(&self, error: &ScanError) -> Diagnostic {
         let offset = self.offset(*error.marker());
+        // JSON is read as the YAML it is, but named as what was written.
+        let json = self.source.path.extension().is_some_and(|e| e == "json");
+        let language = if json { "JSON" } else { "YAML" };
         Diagnostic::new(
             Problem::ParseError,
             self.source.char_span(offset),
-            format!("invalid YAML: {}", error.info()),
+            format!("invalid {language}: {}", error.info()),
         )
     }
 

@@ -17,10 +17,16 @@ pub struct Run {
 /// Runs `airworthy args…` in `dir` with `stdin` and a time limit, and
 /// checks that it finished by itself, without a panic.
 pub fn run_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
+    run_with(dir, args, stdin, &[])
+}
+
+/// [`run_in`] with more environment variables.
+pub fn run_with(dir: &Path, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Run {
     let output = assert_cmd::Command::cargo_bin("airworthy")
         .unwrap()
         .current_dir(dir)
         .args(args)
+        .envs(env.iter().copied())
         .env_remove("NO_COLOR")
         .write_stdin(stdin)
         .timeout(TIME_LIMIT)

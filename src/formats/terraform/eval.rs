@@ -5,6 +5,7 @@
 //! span of the expression written where it is used; a value brought in by a
 //! reference (`var.policy`) records where it was set as an origin.
 
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::functions;
@@ -103,8 +104,12 @@ pub enum Reference {
 /// The names an expression may refer to beyond its own bindings.
 pub trait Scope {
     /// The reference rooted at `root` (`var`, `local`, `module`, `data`,
-    /// `path`, a resource type) followed by attribute names `attrs`.
-    fn reference(&mut self, root: &str, attrs: &[&str]) -> Result<Reference, Invalid>;
+    /// `path`, a resource type) followed by attribute names `attrs`, from an
+    /// expression nested `depth` deep: what the reference leads to is
+    /// evaluated from there, so that a chain of references is as bounded as
+    /// one deep expression.
+    fn reference(&mut self, root: &str, attrs: &[&str], depth: usize)
+    -> Result<Reference, Invalid>;
 }
 
 /// How deep expressions may nest, and how many items a computed collection
@@ -122,11 +127,16 @@ pub struct Evaluator<'a, S: Scope> {
 
 impl<'a, S: Scope> Evaluator<'a, S> {
     pub fn new(scope: &'a mut S, sources: &'a Sources) -> Self {
+        Evaluator::nested(scope, sources, 0)
+    }
+
+    /// An evaluator whose expressions count as nested `depth` deep already.
+    pub fn nested(scope: &'a mut S, sources: &'a Sources, depth: usize) -> Self {
         Evaluator {
             scope,
             sources,
             bindings: Vec::new(),
-            depth: 0,
+            depth,
         }
     }
 
@@ -183,7 +193,7 @@ impl<'a, S: Scope> Evaluator<'a, S> {
                 node(Value::List(items))
             }
             ExprKind::Object(entries) => {
-                let mut map = Map::default();
+                let mut evaluated = Vec::with_capacity(entries.len());
                 for (key, value) in entries {
                     let key_node = self.eval(key, trace)?;
                     let Some(name) = key_string(&key_node) else {
@@ -195,14 +205,13 @@ impl<'a, S: Scope> Evaluator<'a, S> {
                         return Err(Invalid);
                     };
                     let value = self.eval(value, trace)?;
-                    map.entries.retain(|e| *e.key != *name);
-                    map.entries.push(Entry {
+                    evaluated.push(Entry {
                         key: name.into(),
                         key_span: key.span,
                         value,
                     });
                 }
-                node(Value::Map(map))
+                node(Value::Map(last_wins(evaluated)))
             }
             ExprKind::Variable(name) => self.traversal_from(name, &[], span, trace),
             ExprKind::Traversal(base, steps) => match &base.kind {
@@ -349,7 +358,7 @@ impl<'a, S: Scope> Evaluator<'a, S> {
                 _ => None,
             })
             .collect();
-        match self.scope.reference(root, &attrs)? {
+        match self.scope.reference(root, &attrs, self.depth)? {
             Reference::Value { named, consumed } => {
                 self.through(&named, &steps[consumed..], span, trace)
             }
@@ -508,6 +517,7 @@ impl<'a, S: Scope> Evaluator<'a, S> {
         };
         let mut list = Vec::new();
         let mut map = Map::default();
+        let mut index: HashMap<Box<str>, usize> = HashMap::new();
         for (k, v) in items {
             let bound = self.bind_pair(f.key_var.as_deref(), &f.value_var, k, v);
             let result = self.for_item(f, trace);
@@ -521,7 +531,7 @@ impl<'a, S: Scope> Evaluator<'a, S> {
                     let Some(name) = key_string(&key) else {
                         return Ok(self.unknown(span));
                     };
-                    match map.entries.iter_mut().find(|e| *e.key == *name) {
+                    match index.get(name.as_str()).map(|&at| &mut map.entries[at]) {
                         Some(entry) if f.grouping => match &mut entry.value.value {
                             Value::List(items) => items.push(value),
                             _ => return Err(Invalid),
@@ -533,6 +543,7 @@ impl<'a, S: Scope> Evaluator<'a, S> {
                             } else {
                                 value
                             };
+                            index.insert(name.as_str().into(), map.entries.len());
                             map.entries.push(Entry {
                                 key: name.into(),
                                 key_span: key.span,
@@ -572,6 +583,28 @@ impl<'a, S: Scope> Evaluator<'a, S> {
         }
         let value = self.eval(&f.value, trace)?;
         Ok(Some((key, value)))
+    }
+}
+
+/// The map of `entries` in which a later entry replaces an earlier one of
+/// the same key, taking the later one's place; in linear time, as a map
+/// may have as many keys as a file has lines.
+pub fn last_wins(entries: Vec<Entry>) -> Map {
+    let mut last: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
+    for (at, entry) in entries.iter().enumerate() {
+        last.insert(&entry.key, at);
+    }
+    let kept: Vec<bool> = entries
+        .iter()
+        .enumerate()
+        .map(|(at, entry)| last[&*entry.key] == at)
+        .collect();
+    Map {
+        entries: entries
+            .into_iter()
+            .zip(kept)
+            .filter_map(|(entry, kept)| kept.then_some(entry))
+            .collect(),
     }
 }
 

@@ -3,7 +3,9 @@
 //! knows; a function not listed here is unknown, never a guess. Results
 //! stand at the call's span; items taken from an argument keep theirs.
 
-use super::eval::{Invalid, MAX_ITEMS, has_unknown, key_string, to_bool, to_number, to_string};
+use super::eval::{
+    Invalid, MAX_ITEMS, has_unknown, key_string, last_wins, to_bool, to_number, to_string,
+};
 use crate::model::{Entry, Map, Node, Value, format_number};
 use crate::source::Span;
 
@@ -100,20 +102,15 @@ pub fn call(name: &str, args: Vec<Node>, span: Span) -> Called {
             at(Value::List(items))
         }
         ("merge", maps) => {
-            let mut merged = Map::default();
+            let mut entries = Vec::new();
             for map in maps {
                 match &map.value {
                     Value::Null => {}
-                    Value::Map(m) => {
-                        for entry in &m.entries {
-                            merged.entries.retain(|e| e.key != entry.key);
-                            merged.entries.push(entry.clone());
-                        }
-                    }
+                    Value::Map(m) => entries.extend(m.entries.iter().cloned()),
                     _ => return Err(Invalid),
                 }
             }
-            at(Value::Map(merged))
+            at(Value::Map(last_wins(entries)))
         }
         ("lookup", [map, key, default @ ..]) => {
             let Value::Map(m) = &map.value else {

@@ -22,7 +22,7 @@ use std::rc::Rc;
 use rayon::prelude::*;
 
 use self::eval::{Evaluator, Invalid, Named, Reference, Scope, Trace};
-use self::module::{Instance, Module};
+use self::module::{Bounds, Budget, Instance, Module};
 use self::syntax::{Body, Expr};
 use crate::formats::Loader;
 use crate::model::{Diagnostic, Format, FormatVocabulary, Node, Object, Value};
@@ -145,13 +145,7 @@ pub fn load(
     while !round.is_empty() && modules.len() < MAX_MODULES {
         let mut ids: Vec<(PathBuf, SourceId)> = Vec::new();
         for dir in &round {
-            modules.insert(
-                dir.clone(),
-                Module {
-                    dir: dir.clone(),
-                    ..Module::default()
-                },
-            );
+            modules.insert(dir.clone(), Module::new(dir.clone()));
             ids.extend(
                 module_files(dir, loader, &mut diagnostics)
                     .into_iter()
@@ -205,9 +199,22 @@ pub fn load(
         .map(|dir| {
             let module = run.module(dir).expect("loaded");
             let vars = command_line.root_variables(&run, module);
-            Instance::new(&run, module, "".into(), vars, Vec::new(), Vec::new())
-                .run()
-                .0
+            let budget = Budget::new(Some(module::MAX_EXPANDED));
+            let bounds = Bounds {
+                budget: &budget,
+                depth: 0,
+            };
+            Instance::new(
+                &run,
+                module,
+                "".into(),
+                vars,
+                Vec::new(),
+                Vec::new(),
+                bounds,
+            )
+            .run()
+            .0
         })
         .collect();
     let mut objects = Vec::new();
@@ -389,7 +396,7 @@ fn literal(run: &Run, expr: &Expr) -> Rc<Named> {
 struct Nothing;
 
 impl Scope for Nothing {
-    fn reference(&mut self, _: &str, _: &[&str]) -> Result<Reference, Invalid> {
+    fn reference(&mut self, _: &str, _: &[&str], _: usize) -> Result<Reference, Invalid> {
         Ok(Reference::Unknown {
             consumed: 0,
             target: None,
@@ -803,6 +810,44 @@ resource "a" "dyn" {
             .collect();
         notes.sort();
         assert_eq!(notes, ["\"./\"", "\"terraform-aws-modules/alb/aws\""]);
+    }
+
+    #[test]
+    fn modules_calling_modules_with_count_stop_at_the_expansion_budget() {
+        // Eight levels of modules, each calling the next 16 times: 16^8
+        // instances if evaluated.
+        let levels: Vec<(String, String)> = (0..8)
+            .map(|i| {
+                let text = format!(
+                    "module \"next\" {{\n  source = \"../m{}\"\n  count  = 16\n}}\nresource \"r\" \"b\" {{}}\n",
+                    i + 1
+                );
+                (format!("m{i}/main.tf"), text)
+            })
+            .collect();
+        let tree: Vec<(&str, &str)> = levels
+            .iter()
+            .map(|(path, text)| (path.as_str(), text.as_str()))
+            .chain([("m8/main.tf", "resource \"r\" \"leaf\" {}\n")])
+            .collect();
+        let run = files(&tree);
+        let started = std::time::Instant::now();
+        let (objects, diagnostics) = run.run(&["m0/main.tf"], &Options::default());
+        assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+        assert!(objects.len() <= module::MAX_EXPANDED, "{}", objects.len());
+        let stops: Vec<&Diagnostic> = diagnostics
+            .iter()
+            .filter(|d| d.message.contains("evaluation stops"))
+            .collect();
+        assert_eq!(stops.len(), 1, "{diagnostics:?}");
+        // At the root's call, with where it stopped beside it.
+        assert_eq!(run.file(stops[0].span), "main.tf");
+        assert_eq!(run.slice(stops[0].span), "\"next\"");
+        assert_eq!(
+            run.sources.get(stops[0].span.source).path,
+            run.dir.path().join("m0/main.tf")
+        );
+        assert_eq!(run.slice(stops[0].related[0].0), "module");
     }
 
     #[test]

@@ -4,14 +4,16 @@
 //! evaluated once with the iterated value unknown when not; local modules
 //! are evaluated once per call with the inputs the caller passes.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::OnceLock;
 
 use super::Run;
 use super::eval::{Evaluator, Invalid, Named, Reference, Scope, Trace, to_bool, to_number};
 use super::objects;
-use super::syntax::{Block, Body, Expr, ExprKind};
+use super::syntax::{Attribute, Block, Body, Expr, ExprKind};
 use crate::model::{Diagnostic, Entry, Map, Node, Object, Problem, Provenance, Target, Value};
 use crate::source::Span;
 
@@ -24,9 +26,65 @@ pub struct Module {
     /// `terraform.tfvars`, `terraform.tfvars.json`, then `*.auto.tfvars(.json)`
     /// in lexical order: the variable files Terraform reads by itself.
     pub tfvars: Vec<Body>,
+    /// Locals and module calls by name, made on first use, once the
+    /// override files are merged: looking each up in every block made
+    /// thousands of locals quadratic.
+    names: OnceLock<Names>,
+}
+
+#[derive(Debug, Default)]
+struct Names {
+    /// `(block, attribute)`: the first `locals` block that sets the local,
+    /// and its last setting there, as [`Body::attribute`] finds it.
+    locals: HashMap<Box<str>, (usize, usize)>,
+    /// The first `module` block of each name.
+    calls: HashMap<Box<str>, usize>,
 }
 
 impl Module {
+    pub fn new(dir: PathBuf) -> Self {
+        Module {
+            dir,
+            ..Module::default()
+        }
+    }
+
+    fn names(&self) -> &Names {
+        self.names.get_or_init(|| {
+            let mut names = Names::default();
+            for (b, block) in self.blocks.iter().enumerate() {
+                match &*block.keyword {
+                    "locals" => {
+                        for (a, attribute) in block.body.attributes.iter().enumerate() {
+                            let at = names.locals.entry(attribute.name.clone()).or_insert((b, a));
+                            if at.0 == b {
+                                *at = (b, a);
+                            }
+                        }
+                    }
+                    "module" => {
+                        if let Some(name) = block.label(0) {
+                            names.calls.entry(name.into()).or_insert(b);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            names
+        })
+    }
+
+    /// The expression of `local.NAME`.
+    pub fn local(&self, name: &str) -> Option<&Attribute> {
+        let &(block, attribute) = self.names().locals.get(name)?;
+        Some(&self.blocks[block].body.attributes[attribute])
+    }
+
+    /// The block of `module.NAME`.
+    pub fn call(&self, name: &str) -> Option<&Block> {
+        Some(&self.blocks[*self.names().calls.get(name)?])
+    }
+
     pub fn blocks<'a>(&'a self, keyword: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
         self.blocks.iter().filter(move |b| &*b.keyword == keyword)
     }
@@ -37,6 +95,7 @@ impl Module {
     /// one). A block that overrides nothing is ignored, as Terraform
     /// refuses it.
     pub fn apply_override(&mut self, body: Body) {
+        self.names.take();
         for block in body.blocks {
             if &*block.keyword == "locals" {
                 for attribute in block.body.attributes {
@@ -102,6 +161,22 @@ fn literal_string(expr: &Expr) -> Option<&str> {
 const MAX_MODULE_DEPTH: usize = 16;
 /// More instances than this of one block are evaluated once, as unknown.
 const MAX_INSTANCES: usize = 256;
+/// How many block instances (of resources, modules and every other block,
+/// in every module instance) one root module expands to, at most: modules
+/// that call each other with `count` multiply.
+pub const MAX_EXPANDED: usize = 50_000;
+
+/// What is left of a root module's [`MAX_EXPANDED`]; `None` once it ran
+/// out, which is reported once.
+pub type Budget = Cell<Option<usize>>;
+
+/// What bounds a module instance's evaluation: its root module's budget,
+/// and how deep the expression that called it is nested.
+#[derive(Clone, Copy)]
+pub struct Bounds<'r> {
+    pub budget: &'r Budget,
+    pub depth: usize,
+}
 
 /// What one module instance (and the modules it calls) produced.
 #[derive(Default)]
@@ -127,6 +202,10 @@ pub struct Instance<'r> {
     trail: Vec<Provenance>,
     /// The directories of the instances above this one, to stop recursion.
     stack: Vec<&'r Path>,
+    budget: &'r Budget,
+    /// How deep the expression whose reference is being evaluated is
+    /// nested: what this instance evaluates meanwhile starts there.
+    depth: usize,
     output: Output,
 }
 
@@ -143,6 +222,7 @@ impl<'r> Instance<'r> {
         vars: HashMap<Box<str>, Rc<Named>>,
         trail: Vec<Provenance>,
         stack: Vec<&'r Path>,
+        bounds: Bounds<'r>,
     ) -> Self {
         let mut instance = Instance {
             run,
@@ -153,6 +233,8 @@ impl<'r> Instance<'r> {
             calls: HashMap::new(),
             trail,
             stack,
+            budget: bounds.budget,
+            depth: bounds.depth,
             output: Output::default(),
         };
         instance.vars = instance.variables(vars);
@@ -173,8 +255,7 @@ impl<'r> Instance<'r> {
                 Some(value) => Some(value),
                 None => block.body.attribute("default").map(|default| {
                     let mut trace = Trace::default();
-                    let node =
-                        Evaluator::new(self, self.run.sources).value(&default.value, &mut trace);
+                    let node = self.evaluator().value(&default.value, &mut trace);
                     Rc::new(Named { node, trace })
                 }),
             };
@@ -189,8 +270,8 @@ impl<'r> Instance<'r> {
     }
 
     fn evaluator(&mut self) -> Evaluator<'_, Self> {
-        let sources = self.run.sources;
-        Evaluator::new(self, sources)
+        let (sources, depth) = (self.run.sources, self.depth);
+        Evaluator::nested(self, sources, depth)
     }
 
     /// Evaluates every block: objects for resources, data sources,
@@ -251,10 +332,41 @@ impl<'r> Instance<'r> {
         }
     }
 
+    /// The instances of a block, charged to the root module's budget; none
+    /// once it has run out.
+    fn expand(&mut self, block: &Block) -> Vec<Expansion> {
+        let Some(left) = self.budget.get() else {
+            return Vec::new();
+        };
+        let expansions = self.expansions(block);
+        if expansions.len() <= left {
+            self.budget.set(Some(left - expansions.len()));
+            return expansions;
+        }
+        self.budget.set(None);
+        // Reported at the root module's call that led here: the module
+        // files themselves may not be reported.
+        let call = self.trail.first().map_or(block.keyword_span, |p| p.span);
+        let mut diagnostic = Diagnostic::new(
+            Problem::ModuleNotEvaluated,
+            call,
+            format!(
+                "this module expands to more than {MAX_EXPANDED} blocks in its module \
+                 instances (modules calling modules with `count`?); evaluation stops, and \
+                 the rest is not checked"
+            ),
+        );
+        diagnostic
+            .related
+            .push((block.keyword_span, "evaluation stops here".into()));
+        self.output.diagnostics.push(diagnostic);
+        Vec::new()
+    }
+
     /// The instances of a block with `count` or `for_each`: none when the
     /// count is zero, one with the iterated value unknown when it cannot
     /// be known.
-    fn expand(&mut self, block: &Block) -> Vec<Expansion> {
+    fn expansions(&mut self, block: &Block) -> Vec<Expansion> {
         if !matches!(&*block.keyword, "resource" | "data" | "module") {
             return vec![Expansion {
                 bindings: Vec::new(),
@@ -333,10 +445,7 @@ impl<'r> Instance<'r> {
             Some(Slot::Evaluating) => return None,
             None => {}
         }
-        let block = self
-            .module
-            .blocks("module")
-            .find(|b| b.label(0) == Some(name))?;
+        let block = self.module.call(name)?;
         self.calls.insert(name.into(), Slot::Evaluating);
         let value = self.evaluate_call(name, block);
         self.calls.insert(name.into(), Slot::Done(value.clone()));
@@ -424,7 +533,18 @@ impl<'r> Instance<'r> {
             });
             let mut stack = self.stack.clone();
             stack.push(&self.module.dir);
-            let instance = Instance::new(self.run, child, namespace.into(), inputs, trail, stack);
+            let instance = Instance::new(
+                self.run,
+                child,
+                namespace.into(),
+                inputs,
+                trail,
+                stack,
+                Bounds {
+                    budget: self.budget,
+                    depth: self.depth,
+                },
+            );
             let (output, outputs) = instance.run();
             self.output.objects.extend(output.objects);
             self.output.diagnostics.extend(output.diagnostics);
@@ -498,10 +618,7 @@ impl<'r> Instance<'r> {
             Some(Slot::Evaluating) => return None,
             None => {}
         }
-        let module = self.module;
-        let attribute = module
-            .blocks("locals")
-            .find_map(|b| b.body.attribute(name))?;
+        let attribute = self.module.local(name)?;
         self.locals.insert(name.into(), Slot::Evaluating);
         let mut trace = Trace::default();
         let node = self.evaluator().value(&attribute.value, &mut trace);
@@ -520,7 +637,21 @@ impl<'r> Instance<'r> {
 }
 
 impl Scope for Instance<'_> {
-    fn reference(&mut self, root: &str, attrs: &[&str]) -> Result<Reference, Invalid> {
+    fn reference(
+        &mut self,
+        root: &str,
+        attrs: &[&str],
+        depth: usize,
+    ) -> Result<Reference, Invalid> {
+        let outer = std::mem::replace(&mut self.depth, depth);
+        let reference = self.resolve(root, attrs);
+        self.depth = outer;
+        reference
+    }
+}
+
+impl Instance<'_> {
+    fn resolve(&mut self, root: &str, attrs: &[&str]) -> Result<Reference, Invalid> {
         let unknown = |consumed: usize| {
             Ok(Reference::Unknown {
                 consumed,

@@ -1,0 +1,64 @@
+//! The whole pipeline, as `airworthy check DIR` runs it, on a tree of
+//! files: the input's first file is `input.yaml`, and a line `==> path <==`
+//! starts another (`main.tf`, `nginx.conf`, …). Every output format is
+//! rendered. A `Chart.yaml` at the top is left out: it would run Helm.
+#![no_main]
+
+use airworthy::CheckOptions;
+use airworthy::discover::{Context, DiscoverOptions};
+use airworthy::report::readiness::{self, Links, Readiness, ReadinessFormat};
+use airworthy::report::{self, OutputFormat, Report};
+use airworthy_fuzz::{Scratch, engine, files};
+use libfuzzer_sys::fuzz_target;
+
+thread_local! {
+    static SCRATCH: Scratch = Scratch::default();
+}
+
+fuzz_target!(|data: &[u8]| {
+    SCRATCH.with(|scratch| {
+        let mut files = files(data, "input.yaml");
+        files.retain(|(name, _)| !name.starts_with("Chart.yaml"));
+        scratch.write(&files);
+        let options = CheckOptions {
+            discover: DiscoverOptions {
+                context: Context::None,
+                ..DiscoverOptions::paths(vec![scratch.root().to_path_buf()])
+            },
+            ..CheckOptions::paths(Vec::new())
+        };
+        let run = airworthy::check(engine(), &options).expect("a directory can be checked");
+        let readiness = Readiness::new(&run);
+        let report = Report {
+            sources: &run.sources,
+            findings: &run.findings,
+            rules: &run.rules,
+            objects: run.objects,
+            show_suppressed: false,
+            skipped: &run.skipped,
+            exit_code: 1,
+            category: "fuzz",
+            link_base: None,
+            readiness: Some(&readiness),
+        };
+        for format in [
+            OutputFormat::Text,
+            OutputFormat::Compact,
+            OutputFormat::Json,
+            OutputFormat::Sarif,
+            OutputFormat::Github,
+            OutputFormat::Markdown,
+            OutputFormat::Checklist,
+        ] {
+            report::render(format, &report, &mut Vec::new(), false).expect("renders into memory");
+        }
+        for format in [
+            ReadinessFormat::Markdown,
+            ReadinessFormat::Html,
+            ReadinessFormat::Json,
+        ] {
+            readiness::render(format, &readiness, &Links::default(), &mut Vec::new())
+                .expect("renders into memory");
+        }
+    });
+});

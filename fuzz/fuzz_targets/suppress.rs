@@ -1,0 +1,42 @@
+//! The suppression comments of one file, judged against a finding of the
+//! built-in parse-error rule at the start of each of its first lines.
+#![no_main]
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use airworthy::model::{Diagnostic, Problem};
+use airworthy::source::{Role, Sources, Span};
+use airworthy::suppress::{self, Date, RuleIndex, Silencers};
+use airworthy_fuzz::{engine, render, report};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|text: &str| {
+    let engine = engine();
+    let sources = Sources::default();
+    let id = sources.push_with_role(PathBuf::from("fuzz.yaml"), text.to_string(), Role::Reported);
+    let source = sources.get(id);
+    let mut findings: Vec<_> = (1..=source.line_count().min(64))
+        .map(|line| {
+            let span = Span::point(id, source.line_range(line).start);
+            Diagnostic::new(Problem::ParseError, span, "a finding to suppress")
+        })
+        .filter_map(|d| engine.diagnostic_finding(d, &sources))
+        .collect();
+    let silencers = Silencers {
+        today: Date::parse("2026-06-30"),
+        ..Silencers::default()
+    };
+    let enabled: BTreeSet<String> = engine.running().iter().map(|m| m.id.clone()).collect();
+    let rules = RuleIndex {
+        known: engine.known(),
+        enabled: &enabled,
+    };
+    let problems = suppress::apply(&mut findings, &sources, &[], &silencers, &rules);
+    findings.extend(
+        problems
+            .into_iter()
+            .filter_map(|d| engine.diagnostic_finding(d, &sources)),
+    );
+    render(&report(&sources, &findings, &engine.running()));
+});

@@ -1,0 +1,19 @@
+//! The terraform adapter on a tree of files: the input's first file is
+//! `main.tf`, and a line `==> path <==` starts another (a module it calls,
+//! a file it includes).
+#![no_main]
+
+use airworthy_fuzz::{Scratch, files, load, render_diagnostics};
+use libfuzzer_sys::fuzz_target;
+
+thread_local! {
+    static SCRATCH: Scratch = Scratch::default();
+}
+
+fuzz_target!(|data: &[u8]| {
+    SCRATCH.with(|scratch| {
+        let paths = scratch.write(&files(data, "main.tf"));
+        let (sources, _objects, diagnostics) = load(&paths);
+        render_diagnostics(diagnostics, &sources);
+    });
+});

@@ -1,0 +1,188 @@
+//! What the fuzz targets share. One input may hold several files (an nginx
+//! configuration and what it includes, a Terraform module and the modules it
+//! calls); they are written to a scratch directory and read back by the
+//! library's own file loader, as a run over a repository reads them.
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use airworthy::discover::{self, DEFAULT_MAX_FILE_SIZE, FileLoader};
+use airworthy::engine::Engine;
+use airworthy::finding::{Finding, RuleMeta};
+use airworthy::model::{Diagnostic, Format, Object};
+use airworthy::report::{self, OutputFormat, Report};
+use airworthy::source::{Role, Sources};
+use airworthy::{RuleOptions, formats};
+
+/// The embedded rules, compiled once per fuzzing process.
+pub fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let (engine, _) = airworthy::load_rules(&RuleOptions::default()).expect("rules compile");
+        engine
+    })
+}
+
+/// Splits an input into files. A line `==> name <==` (as `head` shows
+/// several files) starts the file `name`; what comes before the first such
+/// line is the file `first`. Names are kept below the scratch directory:
+/// only their plain components count.
+pub fn files<'d>(data: &'d [u8], first: &str) -> Vec<(PathBuf, &'d [u8])> {
+    let mut files = Vec::new();
+    let mut name = PathBuf::from(first);
+    let mut start = 0;
+    let mut at = 0;
+    while at < data.len() {
+        let end = data[at..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(data.len(), |n| at + n + 1);
+        let line = &data[at..end];
+        let header = line
+            .strip_prefix(b"==> ")
+            .and_then(|rest| rest.trim_ascii_end().strip_suffix(b" <=="));
+        if let Some(header) = header {
+            files.push((name, &data[start..at]));
+            name = plain(&String::from_utf8_lossy(header));
+            start = end;
+        }
+        at = end;
+    }
+    files.push((name, &data[start..]));
+    files.retain(|(name, _)| !name.as_os_str().is_empty());
+    files
+}
+
+fn plain(name: &str) -> PathBuf {
+    Path::new(name)
+        .components()
+        .filter(|c| matches!(c, Component::Normal(_)))
+        .collect()
+}
+
+/// A directory of its own for one fuzzing process, in memory where the
+/// machine has a tmpfs.
+pub struct Scratch {
+    dir: tempfile::TempDir,
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        let shm = Path::new("/dev/shm");
+        let dir = if shm.is_dir() {
+            tempfile::tempdir_in(shm)
+        } else {
+            tempfile::tempdir()
+        };
+        Scratch {
+            dir: dir.expect("a scratch directory"),
+        }
+    }
+}
+
+impl Scratch {
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Replaces the directory's content with `files`; returns the paths
+    /// written. A file that cannot be written (its name is taken by a
+    /// directory) is left out.
+    pub fn write(&self, files: &[(PathBuf, &[u8])]) -> Vec<PathBuf> {
+        let root = self.root();
+        // Gone is as good as emptied: something may clean the tmpfs.
+        match std::fs::remove_dir_all(root) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                panic!("cannot empty the scratch directory: {e}")
+            }
+            _ => {}
+        }
+        std::fs::create_dir_all(root).expect("the scratch directory is ours");
+        let mut written = Vec::new();
+        for (name, content) in files {
+            let path = root.join(name);
+            let parent = path.parent().unwrap_or(root);
+            if std::fs::create_dir_all(parent).is_ok() && std::fs::write(&path, content).is_ok() {
+                written.push(path);
+            }
+        }
+        written.sort();
+        written.dedup();
+        written
+    }
+}
+
+/// Reads `paths` as a run's reported sources and turns those a format
+/// claims into objects, following includes and module calls through the
+/// library's file loader.
+pub fn load(paths: &[PathBuf]) -> (Sources, Vec<Object>, Vec<Diagnostic>) {
+    let sources = Sources::default();
+    let options = formats::Options::default();
+    let mut by_format: Vec<(Format, Vec<_>)> = Format::ALL.iter().map(|&f| (f, vec![])).collect();
+    for path in paths {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        if let Some(format) = formats::detect(path, &text, &options) {
+            let id = sources.push_with_role(discover::normalize(path), text, Role::Reported);
+            let files = by_format.iter_mut().find(|(f, _)| *f == format);
+            files.expect("every format is listed").1.push(id);
+        }
+    }
+    let mut objects = Vec::new();
+    let mut diagnostics = Vec::new();
+    {
+        let loader = FileLoader::new(&sources, DEFAULT_MAX_FILE_SIZE);
+        for (format, files) in &by_format {
+            let loaded = formats::load(*format, files, &loader, &options);
+            objects.extend(loaded.objects);
+            diagnostics.extend(loaded.diagnostics);
+        }
+    }
+    (sources, objects, diagnostics)
+}
+
+/// A report of `findings` by `rules` (every rule a finding names).
+pub fn report<'a>(
+    sources: &'a Sources,
+    findings: &'a [Finding],
+    rules: &'a [Arc<RuleMeta>],
+) -> Report<'a> {
+    Report {
+        sources,
+        findings,
+        rules,
+        objects: 0,
+        show_suppressed: true,
+        skipped: &[],
+        exit_code: 1,
+        category: "fuzz",
+        link_base: Some("https://example.invalid/blob/HEAD"),
+        readiness: None,
+    }
+}
+
+/// Renders diagnostics as findings of the built-in input rules, in the
+/// formats that show source lines.
+pub fn render_diagnostics(diagnostics: Vec<Diagnostic>, sources: &Sources) {
+    let engine = engine();
+    let findings: Vec<Finding> = diagnostics
+        .into_iter()
+        .filter_map(|d| engine.diagnostic_finding(d, sources))
+        .collect();
+    render(&report(sources, &findings, &engine.running()));
+}
+
+/// Renders `report` in every format but the checklist, which needs a run.
+pub fn render(report: &Report) {
+    for format in [
+        OutputFormat::Text,
+        OutputFormat::Compact,
+        OutputFormat::Json,
+        OutputFormat::Sarif,
+        OutputFormat::Github,
+        OutputFormat::Markdown,
+    ] {
+        report::render(format, report, &mut Vec::new(), true).expect("renders into memory");
+    }
+}
