@@ -68,7 +68,16 @@ fn hostile_files() -> Vec<Hostile> {
         })
         .chain((0..100_000).map(|_| "# airworthy:ignore -- names no rule\n".to_string()))
         .collect();
+    // One object constructor of 500,000 keys: the HCL parser compares each
+    // key with all before it.
+    let wide_object: String = (0..500_000).map(|i| format!("    k{i} = {i}\n")).collect();
     vec![
+        Hostile {
+            name: "tf/wide/main.tf",
+            content: format!("locals {{\n  big = {{\n{wide_object}  }}\n}}\n").into_bytes(),
+            expected: &["tf/wide/main.tf:14145:12: error[AW001] the objects of this file have \
+                         too many keys to parse in bounded time; split them"],
+        },
         Hostile {
             name: "bomb.yaml",
             content: with_header(bomb),

@@ -158,9 +158,84 @@ fn is_json(path: &std::path::Path) -> bool {
 /// How many repeated object keys one file may have before it is given up.
 const MAX_REPEATED_KEYS: usize = 64;
 
+/// How many key comparisons the object constructors of one file may cost.
+/// hcl-edit compares each key of an object with every earlier one, so one
+/// huge object takes quadratic time; this bounds a file to about a second
+/// (one object of some 14,000 keys, or any number of ordinary ones).
+const KEY_COMPARISONS: usize = 100_000_000;
+
+/// Where the key that exhausts [`KEY_COMPARISONS`] starts. Counts every `=`
+/// and `:` directly in an object constructor, outside strings and comments
+/// (an over-count: a `? :` in a value counts too). A `{` opens an object
+/// where a value is expected, and a block after its type and labels.
+fn key_past_budget(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let line_end = |i: usize| memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |n| i + n);
+    // For each open brace, the keys of its object so far (None: a block).
+    let mut open: Vec<Option<usize>> = Vec::new();
+    let (mut comparisons, mut last, mut i) = (0usize, b'\n', 0);
+    while i < bytes.len() {
+        let byte = bytes[i];
+        match byte {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            // Comments are not what comes before a brace.
+            b'#' => {
+                i = line_end(i);
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i = line_end(i);
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = memchr::memmem::find(&bytes[i + 2..], b"*/").map_or(bytes.len(), |n| i + n + 3);
+                continue;
+            }
+            b'{' => open
+                .push(matches!(last, b'=' | b':' | b'(' | b',' | b'[' | b'?' | b'>').then_some(0)),
+            b'}' => {
+                open.pop();
+            }
+            b'=' | b':' => {
+                let operator = byte == b'='
+                    && (matches!(bytes.get(i + 1), Some(b'=' | b'>'))
+                        || matches!(last, b'=' | b'!' | b'<' | b'>')
+                            && i > 0
+                            && bytes[i - 1] == last);
+                if let (false, Some(Some(keys))) = (operator, open.last_mut()) {
+                    comparisons += *keys;
+                    *keys += 1;
+                    if comparisons > KEY_COMPARISONS {
+                        return Some(i);
+                    }
+                }
+            }
+            _ => {}
+        }
+        if !byte.is_ascii_whitespace() {
+            last = byte;
+        }
+        i += 1;
+    }
+    None
+}
+
 fn parse_native(source: &Source) -> Parsed {
     let mut text = std::borrow::Cow::Borrowed(source.text.as_str());
     let mut parsed = Parsed::default();
+    if let Some(offset) = key_past_budget(&text) {
+        parsed.diagnostics.push(Diagnostic::new(
+            Problem::ParseError,
+            Span::new(source.id, offset, offset + 1),
+            "the objects of this file have too many keys to parse in bounded time; split them",
+        ));
+        return parsed;
+    }
     loop {
         let error = match hcl_edit::parser::parse_body(&text) {
             Ok(body) => {
@@ -711,6 +786,38 @@ mod tests {
             None => Ok(parsed.body),
         };
         (source, body)
+    }
+
+    #[test]
+    fn only_keys_of_objects_cost_comparisons() {
+        let object =
+            |keys: usize| -> String { (0..keys).map(|i| format!("    k{i} = {i}\n")).collect() };
+        // 14,143 keys are just over the budget of one object.
+        let huge = format!("locals {{\n  big = {{\n{}  }}\n}}\n", object(14_143));
+        let at = key_past_budget(&huge).expect("over budget");
+        assert!(
+            huge[..at].ends_with("    k14142 "),
+            "{:?}",
+            &huge[at - 20..at]
+        );
+        assert_eq!(key_past_budget(&huge.replace("k14142 = 14142\n", "")), None);
+        // The same keys as block attributes, in lists of objects, or
+        // hidden in strings and comments cost nothing.
+        let body = format!("locals {{\n{}}}\n", object(50_000));
+        assert_eq!(key_past_budget(&body), None);
+        let small = (0..50_000)
+            .map(|i| format!("  a{i} = [ # list\n {{ x = 1, y = \"a:b=c\" }} ]\n"))
+            .collect::<String>();
+        assert_eq!(key_past_budget(&format!("locals {{\n{small}}}\n")), None);
+        // 7,000 keys with a ternary (its `:` counts, twice 7,000 is under
+        // budget) whose `==` must not count, or comments that must not.
+        let compared = format!("a = {{\n{}}}\n", "  k = x == y ? 1 : 2\n".repeat(7_000));
+        assert_eq!(key_past_budget(&compared), None);
+        let commented = format!(
+            "a = {{\n{}}}\n",
+            "  k = 1 /* = : = : */ # = : = :\n".repeat(14_000)
+        );
+        assert_eq!(key_past_budget(&commented), None);
     }
 
     #[test]
