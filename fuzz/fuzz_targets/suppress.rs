@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use airworthy::model::{Diagnostic, Problem};
 use airworthy::source::{Role, Sources, Span};
 use airworthy::suppress::{self, Date, RuleIndex, Silencers};
-use airworthy_fuzz::{engine, render, report};
+use airworthy_fuzz::{engine, named_rules, render, report};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {
@@ -38,5 +38,5 @@ fuzz_target!(|text: &str| {
             .into_iter()
             .filter_map(|d| engine.diagnostic_finding(d, &sources)),
     );
-    render(&report(&sources, &findings, &engine.running()));
+    render(&report(&sources, &findings, &named_rules(&findings)));
 });
