@@ -110,8 +110,11 @@ fn located<'a>(
     let last = end.line.min(start.line + MAX_SNIPPET_LINES - 1);
     let window = source.line_range(start.line).start..source.line_range(last).end;
     let text = &source.text[window.clone()];
-    let from = span.start as usize - window.start;
-    let to = (span.end as usize).clamp(span.start as usize, window.end) - window.start;
+    // A span may end past the lines shown (after a lone `\r`, or beyond
+    // the lines a long span is cut to): both ends are kept inside them.
+    let start_at = (span.start as usize).clamp(window.start, window.end);
+    let end_at = (span.end as usize).clamp(start_at, window.end);
+    let (from, to) = (start_at - window.start, end_at - window.start);
     let kind = if primary {
         AnnotationKind::Primary
     } else {
@@ -121,6 +124,6 @@ fn located<'a>(
         .line_start(start.line)
         .path(path)
         .fold(false)
-        .annotation(kind.span(from..to.max(from)).label(label))
+        .annotation(kind.span(from..to).label(label))
         .into()
 }
