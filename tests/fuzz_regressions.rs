@@ -80,9 +80,10 @@ fn every_input_a_fuzzer_crashed_on_is_checked_in_every_format() {
             );
             assert!(
                 run.code <= 1,
-                "{} as {format}: exit {}\n{}",
+                "{} as {format}: exit {}\n{}{}",
                 input.display(),
                 run.code,
+                run.stdout,
                 run.stderr
             );
         }
