@@ -12,7 +12,7 @@ use std::fs::Permissions;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use common::{run, run_in, run_with};
+use common::{CHECK_FORMATS, run, run_in, run_with};
 
 /// Findings on the examples that these tests rely on.
 const GATEWAY_ROOT: &str =
@@ -626,16 +626,7 @@ fn a_file_that_does_not_parse_is_reported_and_the_others_still_checked() {
     );
 }
 
-/// Every output format of `check`, and of `report`.
-const CHECK_FORMATS: &[&str] = &[
-    "text",
-    "compact",
-    "json",
-    "sarif",
-    "github",
-    "markdown",
-    "checklist",
-];
+/// Every output format of `report` (those of `check` are shared).
 const REPORT_FORMATS: &[&str] = &["html", "json", "markdown"];
 
 /// The arguments of every output format's run over `paths`.

@@ -8,17 +8,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::run_in;
-
-const FORMATS: &[&str] = &[
-    "text",
-    "compact",
-    "json",
-    "sarif",
-    "github",
-    "markdown",
-    "checklist",
-];
+use common::{CHECK_FORMATS, run_in};
 
 /// The file a target's input begins with.
 fn main_file(target: &str) -> &'static str {
@@ -72,7 +62,7 @@ fn every_input_a_fuzzer_crashed_on_is_checked_in_every_format() {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, content).unwrap();
         }
-        for format in FORMATS {
+        for format in CHECK_FORMATS {
             let run = run_in(
                 dir.path(),
                 &["check", "--no-context", "--format", format, "."],

@@ -7,6 +7,18 @@ use std::time::Duration;
 /// hang into a failure instead of a stuck test run.
 pub const TIME_LIMIT: Duration = Duration::from_secs(20);
 
+/// Every output format of `check`.
+#[allow(dead_code, reason = "not every test binary renders every format")]
+pub const CHECK_FORMATS: &[&str] = &[
+    "text",
+    "compact",
+    "json",
+    "sarif",
+    "github",
+    "markdown",
+    "checklist",
+];
+
 /// What one run of `airworthy` did.
 pub struct Run {
     pub code: i32,
