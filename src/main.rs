@@ -374,7 +374,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
         .or(config.min_severity)
         .unwrap_or(Severity::Note);
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(Severity::Warning);
-    let mut run = run(args.input, config, min_severity)?;
+    let run = run(args.input, config, min_severity)?;
     let rendering = Instant::now();
     if let Some(path) = &args.write_baseline {
         write_file(path, |out| {
@@ -406,13 +406,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
     let complete = emit(args.output.as_deref(), |out, color| {
         report::render(args.format, &report, out, color)
     })?;
-    if timings {
-        run.timings.render = rendering.elapsed();
-        eprintln!("{}", run.timings.line(started));
-    }
-    // Freeing every parsed tree one node at a time takes longer than the
-    // operating system takes to reclaim the whole process.
-    std::mem::forget(run);
+    finish(run, timings.then_some((started, rendering)));
     Ok(ExitCode::from(u8::from(failing && complete)))
 }
 
@@ -422,7 +416,7 @@ fn report(args: ReportArgs) -> Result<ExitCode, Error> {
     let started = Instant::now();
     let timings = args.input.timings;
     let config = configuration(args.input.rules.config.as_ref())?;
-    let mut run = run(args.input, config, Severity::Note)?;
+    let run = run(args.input, config, Severity::Note)?;
     let rendering = Instant::now();
     let failing = args.fail_on.is_some_and(|severity| fails(&run, severity));
     let readiness = Readiness::new(&run);
@@ -436,12 +430,20 @@ fn report(args: ReportArgs) -> Result<ExitCode, Error> {
     let complete = emit(args.output.as_deref(), |out, _| {
         readiness::render(args.format, &readiness, &links, out)
     })?;
-    if timings {
+    finish(run, timings.then_some((started, rendering)));
+    Ok(ExitCode::from(u8::from(failing && complete)))
+}
+
+/// Ends a command's run: prints the phases' times when asked (given when
+/// the run and its rendering started), and leaves the parsed trees to the
+/// operating system: freeing them one node at a time takes longer than
+/// reclaiming the whole process.
+fn finish(mut run: airworthy::Run, timed: Option<(Instant, Instant)>) {
+    if let Some((started, rendering)) = timed {
         run.timings.render = rendering.elapsed();
         eprintln!("{}", run.timings.line(started));
     }
     std::mem::forget(run);
-    Ok(ExitCode::from(u8::from(failing && complete)))
 }
 
 /// Whether a finding of at least this severity remains.
