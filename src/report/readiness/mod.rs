@@ -88,8 +88,14 @@ impl MapItem {
     }
 }
 
-/// Every item of both checklists, in the map's order (each checklist's own).
-pub fn checklist_map() -> Vec<MapItem> {
+/// Every item of both checklists, in the map's order (each checklist's own),
+/// read from the embedded map once per process.
+pub fn checklist_map() -> &'static [MapItem] {
+    static MAP: std::sync::LazyLock<Vec<MapItem>> = std::sync::LazyLock::new(read_checklist_map);
+    &MAP
+}
+
+fn read_checklist_map() -> Vec<MapItem> {
     let sources = Sources::default();
     let id = sources.push(
         "checklists/checklist-map.yaml".into(),
@@ -326,7 +332,7 @@ impl Readiness {
         let facts = Facts::new(run);
         let map = checklist_map();
         let mut children: HashMap<&str, Vec<Item>> = HashMap::new();
-        for entry in &map {
+        for entry in map {
             if let Some(parent) = &entry.parent {
                 let item = facts.judge(entry);
                 children.entry(parent.as_str()).or_default().push(item);
@@ -659,7 +665,7 @@ mod tests {
     fn the_map_has_every_item_of_both_checklists_at_its_line() {
         let map = checklist_map();
         assert_eq!(map.len(), 339);
-        for item in &map {
+        for item in map {
             let (_, markdown) = CHECKLISTS
                 .iter()
                 .find(|(name, _)| *name == item.checklist)
