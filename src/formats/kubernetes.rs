@@ -62,6 +62,8 @@ pub fn detect(path: &Path, text: &str) -> bool {
 pub fn parse(source: &Source) -> (Vec<Object>, Vec<Diagnostic>) {
     let parsed = yaml::parse(source);
     let mut diagnostics = parsed.diagnostics;
+    // Template actions can only be in strings of a file that has them.
+    let templated = memchr::memmem::find(source.text.as_bytes(), b"{{").is_some();
     let mut objects = Vec::new();
     for document in parsed.documents {
         let template = helm_template(source, &document);
@@ -71,13 +73,13 @@ pub fn parse(source: &Source) -> (Vec<Object>, Vec<Diagnostic>) {
                 objects.extend(
                     items
                         .into_iter()
-                        .filter_map(|item| object(item, template.clone())),
+                        .filter_map(|item| build(item, template.clone(), templated)),
                 );
             }
             continue;
         }
         let (nginx, problems) = embedded_nginx(source, &root);
-        objects.extend(object(root, template));
+        objects.extend(build(root, template, templated));
         objects.extend(nginx);
         diagnostics.extend(problems);
     }
@@ -167,9 +169,17 @@ fn helm_template(source: &Source, document: &Document) -> Option<Box<str>> {
 /// The object a manifest's body describes, with its classes, views, labels
 /// and links; `None` without a `kind`. Other adapters that create
 /// Kubernetes objects (Terraform's `kubernetes_*` resources) use it too.
-pub fn object(mut body: Node, template: Option<Box<str>>) -> Option<Object> {
+pub fn object(body: Node, template: Option<Box<str>>) -> Option<Object> {
+    build(body, template, true)
+}
+
+/// `object`, where `templated` says whether a string of the body may hold a
+/// template action.
+fn build(mut body: Node, template: Option<Box<str>>, templated: bool) -> Option<Object> {
     let kind: Box<str> = kind_of(&body)?.into();
-    mark_unrendered(&mut body);
+    if templated {
+        mark_unrendered(&mut body);
+    }
     let api_version = body.get("apiVersion")?.as_str().map(Box::from);
     let metadata = |key: &str| {
         body.at(&["metadata", key])

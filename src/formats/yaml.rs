@@ -215,7 +215,7 @@ impl<'s> Builder<'s> {
             }
             Event::Scalar(text, style, anchor, tag) => {
                 let value = if style == ScalarStyle::Plain && tag.is_none() {
-                    resolve_plain(&text)
+                    resolve_plain(text)
                 } else {
                     resolve_tagged(text, tag.as_deref().map(|t| t.suffix.as_str()))
                 };
@@ -353,10 +353,13 @@ impl<'s> Builder<'s> {
                 ..
             }) => match key.take() {
                 None => {
-                    let text = node.scalar_text().map_or_else(
-                        || self.source.slice(node.span).into(),
-                        String::into_boxed_str,
-                    );
+                    let text = match node.value {
+                        Value::String(text) => text,
+                        other => Node::new(other, node.span).scalar_text().map_or_else(
+                            || self.source.slice(node.span).into(),
+                            String::into_boxed_str,
+                        ),
+                    };
                     *key = Some((text, node.span));
                     None
                 }
@@ -394,12 +397,13 @@ impl<'s> Builder<'s> {
                 }
                 Some((key, key_span)) => {
                     let first = keys.insert(&map.entries, &key, key_span);
+                    let duplicate = first.map(|first| (key.clone(), key_span, first));
                     map.entries.push(Entry {
-                        key: key.clone(),
+                        key,
                         key_span,
                         value: node,
                     });
-                    first.map(|first| (key, key_span, first))
+                    duplicate
                 }
             },
         };
@@ -449,8 +453,10 @@ fn count_nodes(node: &Node) -> usize {
 
 /// Resolves a plain scalar as Kubernetes' YAML decoder does (YAML 1.1 booleans
 /// such as `yes` and `off` included).
-fn resolve_plain(text: &str) -> Value {
-    match text {
+/// The scalar's text is the parser's own buffer when it is owned; a string
+/// keeps that buffer rather than copying it.
+fn resolve_plain(text: Cow<'_, str>) -> Value {
+    match &*text {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => {
             return Value::Bool(true);
@@ -465,7 +471,10 @@ fn resolve_plain(text: &str) -> Value {
         ".nan" | ".NaN" | ".NAN" => return Value::Number(f64::NAN),
         _ => {}
     }
-    parse_number(text).map_or_else(|| Value::String(text.into()), Value::Number)
+    match parse_number(&text) {
+        Some(number) => Value::Number(number),
+        None => Value::String(text.into_owned().into_boxed_str()),
+    }
 }
 
 fn parse_number(text: &str) -> Option<f64> {
@@ -504,7 +513,7 @@ fn resolve_tagged(text: Cow<'_, str>, tag: Option<&str>) -> Value {
         Some("int" | "float") => {
             parse_number(&text).map_or_else(|| Value::String(text.into()), Value::Number)
         }
-        Some("bool" | "null") => resolve_plain(&text),
+        Some("bool" | "null") => resolve_plain(text),
         _ => Value::String(text.into()),
     }
 }
