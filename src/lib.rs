@@ -208,31 +208,68 @@ pub struct Run {
     pub timings: Timings,
 }
 
-/// The wall time of each phase of a run (`--timings`). Measuring costs a
-/// clock read per phase, so it is always done.
+/// The wall time of each phase of a run (`--timings`), and the process's
+/// peak memory when it ended. Measuring costs a clock read and a read of
+/// `/proc/self/status` (about 10 µs) per phase, so it is always done.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Timings {
     /// Compiling the rules.
-    pub rules: Duration,
+    pub rules: Lap,
     /// Walking the paths and the context directory.
-    pub discover: Duration,
+    pub discover: Lap,
     /// Reading the files (and rendering charts named as paths).
-    pub read: Duration,
+    pub read: Lap,
     /// The format adapters: parsing, includes, modules, objects.
-    pub parse: Duration,
+    pub parse: Lap,
     /// Indexing the objects' links.
-    pub relate: Duration,
+    pub relate: Lap,
     /// Running the rules.
-    pub evaluate: Duration,
+    pub evaluate: Lap,
     /// Suppressions, then sorting, deduplicating and finding Helm templates.
-    pub suppress: Duration,
+    pub suppress: Lap,
     /// Writing the report.
-    pub render: Duration,
+    pub render: Lap,
+}
+
+/// One phase: how long it took, and the peak resident memory of the
+/// process when it ended.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Lap {
+    pub time: Duration,
+    /// Bytes; `None` where the system does not tell (it is read from
+    /// Linux's `/proc/self/status`).
+    pub peak_memory: Option<u64>,
+}
+
+impl Lap {
+    /// A phase that took `time` and ends now.
+    pub fn ending_now(time: Duration) -> Lap {
+        Lap {
+            time,
+            peak_memory: peak_memory(),
+        }
+    }
+}
+
+/// A phase done in two parts: the times add up, the peak is the later one.
+impl std::ops::AddAssign for Lap {
+    fn add_assign(&mut self, later: Lap) {
+        self.time += later.time;
+        self.peak_memory = later.peak_memory.or(self.peak_memory);
+    }
+}
+
+/// The process's peak resident set size so far (`VmHWM`), in bytes.
+fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?;
+    let kilobytes: u64 = line.trim().strip_suffix("kB")?.trim().parse().ok()?;
+    Some(kilobytes * 1024)
 }
 
 impl Timings {
     /// The phases by name, in order.
-    pub fn phases(&self) -> [(&'static str, Duration); 8] {
+    pub fn phases(&self) -> [(&'static str, Lap); 8] {
         [
             ("rules", self.rules),
             ("discover", self.discover),
@@ -245,18 +282,30 @@ impl Timings {
         ]
     }
 
-    /// One line, `timings: rules=3.1ms discover=… render=…ms total=…ms`:
-    /// milliseconds with one decimal; `total` is the wall time since
-    /// `start` (which includes what no phase covers, such as reading the
-    /// configuration).
-    pub fn line(&self, start: Instant) -> String {
+    /// `timings: rules=3.1ms discover=… render=…ms total=…ms`: milliseconds
+    /// with one decimal; `total` is the wall time since `start` (which
+    /// includes what no phase covers, such as reading the configuration).
+    /// Then, where the system tells, `peak memory: rules=12MiB … render=…MiB`:
+    /// the process's peak resident memory when each phase ended.
+    pub fn lines(&self, start: Instant) -> String {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-        let mut line = String::from("timings:");
-        for (name, duration) in self.phases() {
-            line.push_str(&format!(" {name}={:.1}ms", ms(duration)));
+        let mut out = String::from("timings:");
+        for (name, lap) in self.phases() {
+            out.push_str(&format!(" {name}={:.1}ms", ms(lap.time)));
         }
-        line.push_str(&format!(" total={:.1}ms", ms(start.elapsed())));
-        line
+        out.push_str(&format!(" total={:.1}ms", ms(start.elapsed())));
+        if self
+            .phases()
+            .iter()
+            .all(|(_, lap)| lap.peak_memory.is_some())
+        {
+            out.push_str("\npeak memory:");
+            for (name, lap) in self.phases() {
+                let mebibytes = lap.peak_memory.unwrap_or(0) as f64 / (1024.0 * 1024.0);
+                out.push_str(&format!(" {name}={mebibytes:.0}MiB"));
+            }
+        }
+        out
     }
 }
 
@@ -268,11 +317,11 @@ impl Stopwatch {
         Stopwatch(Instant::now())
     }
 
-    fn lap(&mut self) -> Duration {
+    fn lap(&mut self) -> Lap {
         let now = Instant::now();
         let since = now - self.0;
         self.0 = now;
-        since
+        Lap::ending_now(since)
     }
 }
 

@@ -303,7 +303,7 @@ fn run(input: InputArgs, config: Config, min_severity: Severity) -> Result<airwo
     };
     let started = Instant::now();
     let (engine, unmatched) = airworthy::load_rules(&rule_options)?;
-    let rules = started.elapsed();
+    let rules = airworthy::Lap::ending_now(started.elapsed());
     if !unmatched.is_empty() {
         return Err(Error::Usage(format!(
             "no rule is named by: {} (see `airworthy rules`)",
@@ -440,8 +440,8 @@ fn report(args: ReportArgs) -> Result<ExitCode, Error> {
 /// reclaiming the whole process.
 fn finish(mut run: airworthy::Run, timed: Option<(Instant, Instant)>) {
     if let Some((started, rendering)) = timed {
-        run.timings.render = rendering.elapsed();
-        eprintln!("{}", run.timings.line(started));
+        run.timings.render = airworthy::Lap::ending_now(rendering.elapsed());
+        eprintln!("{}", run.timings.lines(started));
     }
     std::mem::forget(run);
 }

@@ -182,6 +182,49 @@ fn compact_output_is_one_exact_line_per_finding() {
 }
 
 #[test]
+fn timings_show_each_phase_time_and_peak_memory_on_stderr_only() {
+    let plain = run(&["check", "--format", "compact", "examples/"]);
+    let timed = run(&["check", "--timings", "--format", "compact", "examples/"]);
+    assert_eq!(timed.stdout, plain.stdout, "the report is unchanged");
+    let phases = [
+        "rules", "discover", "read", "parse", "relate", "evaluate", "suppress", "render",
+    ];
+    let line = |prefix: &str| {
+        let line = timed.stderr.lines().find(|l| l.starts_with(prefix));
+        line.unwrap_or_else(|| panic!("no `{prefix}` line in:\n{}", timed.stderr))
+    };
+    let values = |line: &str, unit: &str| -> Vec<(String, f64)> {
+        let fields = line.split_once(": ").unwrap().1.split(' ');
+        let pairs = fields.map(|f| f.split_once('=').unwrap());
+        pairs
+            .map(|(name, value)| {
+                (
+                    name.into(),
+                    value.strip_suffix(unit).unwrap().parse().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let times = values(line("timings:"), "ms");
+    let names: Vec<&str> = times.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names[..8], phases);
+    assert_eq!(names[8], "total");
+    let phase_sum: f64 = times[..8].iter().map(|(_, ms)| ms).sum();
+    assert!(
+        phase_sum <= times[8].1 + 0.5,
+        "the phases fit in the total: {times:?}"
+    );
+    // Linux says how much memory the process has used; it only grows.
+    let peaks = values(line("peak memory:"), "MiB");
+    assert_eq!(
+        peaks.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+        phases
+    );
+    assert!(peaks[0].1 > 0.0);
+    assert!(peaks.windows(2).all(|w| w[0].1 <= w[1].1), "{peaks:?}");
+}
+
+#[test]
 fn text_output_shows_the_line_the_span_and_a_summary() {
     // The Kubernetes examples; other formats' files are other tests' business.
     let run = run(&[
