@@ -106,6 +106,32 @@ pub struct Engine {
     known: Vec<Arc<RuleMeta>>,
 }
 
+/// What one thread's share of the evaluation found: each violation with its
+/// rule and object, and how many places each rule (by its place in the
+/// engine's list) examined.
+struct Tally<'r> {
+    violations: Vec<(&'r Rule, u32, rule::Violation)>,
+    examined: Vec<usize>,
+}
+
+impl<'r> Tally<'r> {
+    fn new(rules: usize) -> Self {
+        Tally {
+            violations: Vec::new(),
+            examined: vec![0; rules],
+        }
+    }
+
+    /// `later` after `self`: violations stay in the objects' order.
+    fn merge(mut self, later: Tally<'r>) -> Self {
+        self.violations.extend(later.violations);
+        for (count, more) in self.examined.iter_mut().zip(later.examined) {
+            *count += more;
+        }
+        self
+    }
+}
+
 impl Engine {
     /// Compiles rule files; every error in every file is reported.
     pub fn load(
@@ -288,16 +314,17 @@ impl Engine {
     /// Rules for every kind (removed API versions) do not count: they say
     /// nothing about what a custom resource is for.
     pub fn analyses(&self, object: &Object) -> bool {
-        self.applicable(object).any(|rule| rule.names_kinds())
+        self.applicable(object).any(|(_, rule)| rule.names_kinds())
     }
 
     /// The rules that apply to the object, in order.
-    fn applicable<'e>(&'e self, object: &Object) -> impl Iterator<Item = &'e Rule> {
+    /// The rules that apply to the object, with their places in `rules`.
+    fn applicable<'e>(&'e self, object: &Object) -> impl Iterator<Item = (usize, &'e Rule)> {
         self.index
             .candidates(object)
             .into_iter()
-            .map(|i| &self.rules[i as usize])
-            .filter(|rule| rule.applies_to(object))
+            .map(|i| (i as usize, &self.rules[i as usize]))
+            .filter(|(_, rule)| rule.applies_to(object))
     }
 
     pub fn is_enabled(&self, problem: Problem) -> bool {
@@ -319,7 +346,6 @@ impl Engine {
         objects: &[Object],
         sources: &Sources,
     ) -> Evaluation {
-        type Checked<'r> = (&'r Rule, u32, Vec<rule::Violation>, usize);
         // Objects read only as context (a pre-commit run's repository) are
         // not checked unless a file being reported went into them (an
         // included nginx file, a Terraform module's file): their findings
@@ -327,60 +353,72 @@ impl Engine {
         let all_reported =
             (0..sources.len() as u32).all(|id| sources.get(SourceId(id)).role == Role::Reported);
         let reported = |id: SourceId| sources.get(id).role == Role::Reported;
-        let checked: Vec<Checked> = (0..objects.len() as u32)
+        // Only violations are kept, not a record per object and rule (there
+        // are tens of millions in a monorepo); each thread counts what the
+        // rules examined in a tally of its own.
+        let tally = (0..objects.len() as u32)
             .into_par_iter()
             .filter(|&index| all_reported || objects[index as usize].touches(reported))
-            .flat_map_iter(|index| {
-                let object = &objects[index as usize];
-                self.applicable(object).map(move |rule| {
-                    let (violations, examined) = rule.check(relations, index, sources);
-                    (rule, index, violations, examined)
-                })
-            })
+            .fold(
+                || Tally::new(self.rules.len()),
+                |mut tally, index| {
+                    let object = &objects[index as usize];
+                    let counted = reported(object.span().source);
+                    for (at, rule) in self.applicable(object) {
+                        let (violations, examined) = rule.check(relations, index, sources);
+                        if counted {
+                            tally.examined[at] += examined;
+                        }
+                        tally
+                            .violations
+                            .extend(violations.into_iter().map(|v| (rule, index, v)));
+                    }
+                    tally
+                },
+            )
+            .reduce(|| Tally::new(self.rules.len()), Tally::merge);
+        let examined: BTreeMap<String, usize> = self
+            .rules
+            .iter()
+            .zip(&tally.examined)
+            .filter(|(_, count)| **count > 0)
+            .map(|(rule, count)| (rule.meta.id.clone(), *count))
             .collect();
-        let mut examined: BTreeMap<String, usize> = BTreeMap::new();
-        for (rule, index, _, count) in &checked {
-            let at = objects[*index as usize].span().source;
-            if *count > 0 && sources.get(at).role == Role::Reported {
-                *examined.entry(rule.meta.id.clone()).or_default() += count;
-            }
-        }
-        let (findings, skipped) = checked
-            .into_par_iter()
-            .flat_map_iter(|(rule, index, violations, _)| {
-                violations.into_iter().map(move |v| (rule, index, v))
-            })
-            .partition_map(|(rule, index, v)| {
-                let object = &objects[index as usize];
-                let identity = object.identity();
-                if v.unknown {
-                    return Either::Right(Skipped {
+        let (findings, skipped) =
+            tally
+                .violations
+                .into_par_iter()
+                .partition_map(|(rule, index, v)| {
+                    let object = &objects[index as usize];
+                    let identity = object.identity();
+                    if v.unknown {
+                        return Either::Right(Skipped {
+                            rule: rule.meta.clone(),
+                            span: v.span,
+                            object: identity,
+                        });
+                    }
+                    let fingerprint = fingerprint(&[
+                        &rule.meta.id,
+                        &sources.get(v.span.source).display_path(),
+                        &identity,
+                        &logical_path(&object.body, v.span),
+                        sources.slice(v.span),
+                    ]);
+                    Either::Left(Finding {
                         rule: rule.meta.clone(),
+                        severity: rule.meta.severity,
                         span: v.span,
-                        object: identity,
-                    });
-                }
-                let fingerprint = fingerprint(&[
-                    &rule.meta.id,
-                    &sources.get(v.span.source).display_path(),
-                    &identity,
-                    &logical_path(&object.body, v.span),
-                    sources.slice(v.span),
-                ]);
-                Either::Left(Finding {
-                    rule: rule.meta.clone(),
-                    severity: rule.meta.severity,
-                    span: v.span,
-                    related: related(relations, object, &v),
-                    message: v.message,
-                    object: Some(identity),
-                    object_index: Some(index),
-                    template: object.template.as_deref().map(String::from),
-                    fingerprint,
-                    suppression: None,
-                    on_value: v.on_value,
-                })
-            });
+                        related: related(relations, object, &v),
+                        message: v.message,
+                        object: Some(identity),
+                        object_index: Some(index),
+                        template: object.template.as_deref().map(String::from),
+                        fingerprint,
+                        suppression: None,
+                        on_value: v.on_value,
+                    })
+                });
         Evaluation {
             findings,
             skipped,
