@@ -29,9 +29,13 @@ pub struct Map {
     pub entries: Vec<Entry>,
 }
 
+/// A map's key. Shared: keys repeat (every container has a `name`), and a
+/// file's parse gives each distinct key one allocation.
+pub type Key = std::sync::Arc<str>;
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
-    pub key: Box<str>,
+    pub key: Key,
     pub key_span: Span,
     pub value: Node,
 }
@@ -304,7 +308,8 @@ pub struct Object {
     pub namespace: Option<Box<str>>,
     /// Classes of kinds the adapter assigns, such as `workload`.
     pub classes: Vec<&'static str>,
-    pub views: Vec<View>,
+    /// The same for every object of a kind, so shared.
+    pub views: &'static [View],
     pub body: Node,
     /// Where a finding about the object as a whole points (its name).
     pub anchor: Span,

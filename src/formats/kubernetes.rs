@@ -188,19 +188,19 @@ fn build(mut body: Node, template: Option<Box<str>>, templated: bool) -> Option<
     };
     let (name, namespace) = (metadata("name"), metadata("namespace"));
     let mut classes = Vec::new();
-    let mut views = Vec::new();
+    let mut views: &'static [View] = &[];
     let is_rollout = &*kind != "Rollout"
         || api_version
             .as_deref()
             .is_some_and(|v: &str| v.starts_with("argoproj.io/"));
-    if let Some((_, template_path)) = POD_TEMPLATES.iter().find(|(k, _)| **k == *kind)
+    if let Some(at) = POD_TEMPLATES.iter().position(|(k, _)| **k == *kind)
         && is_rollout
     {
         classes.push("workload");
         if !BATCH_KINDS.contains(&&*kind) {
             classes.push("long-running");
         }
-        views = pod_views(template_path);
+        views = &POD_VIEWS[at];
     }
     if is_ingress_nginx_configmap(&kind, api_version.as_deref(), &body) {
         classes.push("ingress-nginx-configmap");
@@ -290,7 +290,7 @@ fn string_pairs(node: Option<&Node>) -> Vec<(Box<str>, Box<str>)> {
     };
     map.entries
         .iter()
-        .filter_map(|e| Some((e.key.clone(), e.value.scalar_text()?.into())))
+        .filter_map(|e| Some((Box::from(&*e.key), e.value.scalar_text()?.into())))
         .collect()
 }
 
@@ -333,6 +333,14 @@ fn mark_unrendered(node: &mut Node) {
         _ => {}
     }
 }
+
+/// Each workload kind's views, in the order of `POD_TEMPLATES`.
+static POD_VIEWS: std::sync::LazyLock<Vec<Vec<View>>> = std::sync::LazyLock::new(|| {
+    POD_TEMPLATES
+        .iter()
+        .map(|(_, template)| pod_views(template))
+        .collect()
+});
 
 fn pod_views(template: &[&'static str]) -> Vec<View> {
     let under = |keys: &[&'static str]| -> Vec<&'static str> {

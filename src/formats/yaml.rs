@@ -8,7 +8,7 @@ use std::collections::{HashMap, hash_map};
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
 
-use crate::model::{Diagnostic, Entry, Map, Node, Problem, Value};
+use crate::model::{Diagnostic, Entry, Key, Map, Node, Problem, Value};
 use crate::source::{Source, Span};
 
 /// Deeper nesting than this is refused: no real manifest comes close, and a
@@ -65,7 +65,7 @@ enum Frame {
     },
     Map {
         map: Map,
-        key: Option<(Box<str>, Span)>,
+        key: Option<(Key, Span)>,
         start: usize,
         anchor: usize,
         keys: KeyIndex,
@@ -82,7 +82,7 @@ const INDEXED_KEYS: usize = 16;
 
 /// Where each key of a mapping being built was first defined.
 #[derive(Default)]
-struct KeyIndex(HashMap<Box<str>, Span>);
+struct KeyIndex(HashMap<Key, Span>);
 
 impl KeyIndex {
     /// Where `key` is first defined among `entries`, which this indexes.
@@ -96,7 +96,7 @@ impl KeyIndex {
 
     /// Like `find`, and records `key` at `span` for the entry about to be
     /// added when it is new.
-    fn insert(&mut self, entries: &[Entry], key: &str, span: Span) -> Option<Span> {
+    fn insert(&mut self, entries: &[Entry], key: &Key, span: Span) -> Option<Span> {
         if self.0.is_empty() {
             if entries.len() < INDEXED_KEYS {
                 return self.find(entries, key);
@@ -105,7 +105,7 @@ impl KeyIndex {
                 self.0.entry(entry.key.clone()).or_insert(entry.key_span);
             }
         }
-        match self.0.entry(key.into()) {
+        match self.0.entry(key.clone()) {
             hash_map::Entry::Occupied(first) => Some(*first.get()),
             hash_map::Entry::Vacant(slot) => {
                 slot.insert(span);
@@ -122,6 +122,8 @@ struct Builder<'s> {
     char_offsets: Option<Vec<u32>>,
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Node, usize)>,
+    /// Each distinct key of the file, allocated once.
+    keys: foldhash::HashSet<Key>,
     alias_nodes: usize,
     root: Option<Node>,
     previous_end: usize,
@@ -145,6 +147,7 @@ impl<'s> Builder<'s> {
             char_offsets,
             stack: Vec::new(),
             anchors: HashMap::new(),
+            keys: foldhash::HashSet::default(),
             alias_nodes: 0,
             root: None,
             previous_end: 0,
@@ -353,14 +356,21 @@ impl<'s> Builder<'s> {
                 ..
             }) => match key.take() {
                 None => {
-                    let text = match node.value {
-                        Value::String(text) => text,
-                        other => Node::new(other, node.span).scalar_text().map_or_else(
-                            || self.source.slice(node.span).into(),
-                            String::into_boxed_str,
-                        ),
+                    let text = match &node.value {
+                        Value::String(text) => Cow::Borrowed(&**text),
+                        _ => node
+                            .scalar_text()
+                            .map_or(Cow::Borrowed(self.source.slice(node.span)), Cow::Owned),
                     };
-                    *key = Some((text, node.span));
+                    let interned = match self.keys.get(&*text) {
+                        Some(known) => known.clone(),
+                        None => {
+                            let new = Key::from(&*text);
+                            self.keys.insert(new.clone());
+                            new
+                        }
+                    };
+                    *key = Some((interned, node.span));
                     None
                 }
                 Some((key, key_span)) if &*key == "<<" => {

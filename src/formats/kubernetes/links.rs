@@ -589,7 +589,7 @@ fn match_labels(node: &Node) -> Option<Vec<Requirement>> {
                 .value
                 .scalar_text()
                 .filter(|v| !e.value.is_unknown() && !is_template(v))?;
-            Some(Requirement::In(e.key.clone(), vec![value.into()]))
+            Some(Requirement::In(Box::from(&*e.key), vec![value.into()]))
         })
         .collect()
 }

@@ -637,7 +637,7 @@ pub fn items(node: &Node) -> Option<Vec<(Node, Node)>> {
                 .iter()
                 .map(|e| {
                     (
-                        Node::new(Value::String(e.key.clone()), e.key_span),
+                        Node::new(Value::String(Box::from(&*e.key)), e.key_span),
                         e.value.clone(),
                     )
                 })

@@ -271,7 +271,7 @@ pub fn call(name: &str, args: Vec<Node>, span: Span) -> Called {
             keys.sort_by(|a, b| a.key.cmp(&b.key));
             at(Value::List(
                 keys.into_iter()
-                    .map(|e| Node::new(Value::String(e.key.clone()), e.key_span))
+                    .map(|e| Node::new(Value::String(Box::from(&*e.key)), e.key_span))
                     .collect(),
             ))
         }

@@ -404,7 +404,7 @@ impl<'r> Instance<'r> {
                         .iter()
                         .map(|e| {
                             (
-                                Node::new(Value::String(e.key.clone()), e.key_span),
+                                Node::new(Value::String(Box::from(&*e.key)), e.key_span),
                                 e.value.clone(),
                             )
                         })

@@ -54,7 +54,7 @@ fn map_of<S: Scope>(
             eval.value(&attribute.value, trace)
         };
         map.entries.push(Entry {
-            key: attribute.name.clone(),
+            key: attribute.name.clone().into(),
             key_span: attribute.name_span,
             value,
         });
@@ -118,11 +118,11 @@ fn push_block(
     };
     let target = match (label, &mut entry.value.value) {
         (Some((label, label_span)), Value::Map(labels)) => {
-            match labels.entries.iter().position(|e| e.key == label) {
+            match labels.entries.iter().position(|e| *e.key == *label) {
                 Some(index) => &mut labels.entries[index].value,
                 None => {
                     labels.entries.push(Entry {
-                        key: label,
+                        key: label.into(),
                         key_span: label_span,
                         value: list(Vec::new(), first),
                     });
@@ -221,7 +221,7 @@ pub fn object(
             .copied()
             .filter(|c| **c == *block.keyword)
             .collect(),
-        views: Vec::new(),
+        views: &[],
         body,
         anchor,
         template: None,

@@ -574,7 +574,7 @@ fn parse_json(source: &Source) -> Parsed {
             "locals" => {
                 // Locals are attributes of a `locals` block.
                 body.blocks.push(Block {
-                    keyword: entry.key.clone(),
+                    keyword: Box::from(&*entry.key),
                     keyword_span: entry.key_span,
                     labels: Vec::new(),
                     body: json.attributes_of(&entry.value),
@@ -644,7 +644,7 @@ impl Json<'_> {
             if let Some(map) = node.as_map() {
                 for entry in &map.entries {
                     let mut found = found.clone();
-                    found.push((entry.key.clone(), entry.key_span));
+                    found.push((Box::from(&*entry.key), entry.key_span));
                     self.blocks(keyword, keyword_span, &entry.value, labels - 1, found, out);
                 }
             }
@@ -713,7 +713,7 @@ impl Json<'_> {
 
     fn attribute(&self, entry: &crate::model::Entry) -> Attribute {
         Attribute {
-            name: entry.key.clone(),
+            name: Box::from(&*entry.key),
             name_span: entry.key_span,
             value: self.expr(&entry.value),
         }
@@ -729,7 +729,7 @@ impl Json<'_> {
                     .iter()
                     .map(|e| {
                         let key = Expr {
-                            kind: ExprKind::Literal(Value::String(e.key.clone())),
+                            kind: ExprKind::Literal(Value::String(Box::from(&*e.key))),
                             span: e.key_span,
                         };
                         (key, self.expr(&e.value))
