@@ -317,8 +317,8 @@ impl Engine {
         self.applicable(object).any(|(_, rule)| rule.names_kinds())
     }
 
-    /// The rules that apply to the object, in order.
-    /// The rules that apply to the object, with their places in `rules`.
+    /// The rules that apply to the object, in order, with their places in
+    /// `rules`.
     fn applicable<'e>(&'e self, object: &Object) -> impl Iterator<Item = (usize, &'e Rule)> {
         self.index
             .candidates(object)

@@ -62,7 +62,8 @@ pub fn detect(path: &Path, text: &str) -> bool {
 pub fn parse(source: &Source) -> (Vec<Object>, Vec<Diagnostic>) {
     let parsed = yaml::parse(source);
     let mut diagnostics = parsed.diagnostics;
-    // Template actions can only be in strings of a file that has them.
+    // Helm renders the raw text, so a template action is a literal `{{` in
+    // the file (an escaped one is no action): files without one skip the walk.
     let templated = memchr::memmem::find(source.text.as_bytes(), b"{{").is_some();
     let mut objects = Vec::new();
     for document in parsed.documents {
