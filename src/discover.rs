@@ -92,6 +92,12 @@ pub struct Candidate {
     pub role: Role,
 }
 
+impl Candidate {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
 /// Finds the files to check. Errors are usage errors (a path that does not
 /// exist, a bad glob); problems with single files become inputs with a
 /// problem, so they are reported as findings and nothing is lost.

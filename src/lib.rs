@@ -375,15 +375,36 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
         };
         let (candidates, problems) = discover::discover(&discover).map_err(Error::Usage)?;
         timings.discover = stopwatch.lap();
-        inputs = candidates
-            .par_iter()
-            .filter_map(|c| {
-                discover::read(c, &discover, &options.formats).map(|input| (input, c.role))
-            })
-            .collect();
+        let read = |candidates: Vec<&discover::Candidate>| -> Vec<(Input, Role)> {
+            candidates
+                .par_iter()
+                .filter_map(|c| {
+                    discover::read(c, &discover, &options.formats).map(|input| (input, c.role))
+                })
+                .collect()
+        };
+        let (reported, context) = candidates.iter().partition(|c| c.role == Role::Reported);
+        inputs = read(reported);
         inputs.extend(problems.into_iter().map(|p| (p, Role::Reported)));
+        inputs.extend(rendered.into_iter().map(|input| (input, Role::Reported)));
+        // Context is read only where it can relate to what is reported:
+        // objects link only to objects of their own format, and rules stay
+        // within one, so other formats' context could change no finding.
+        // Not reading and parsing it is what makes a pre-commit run on
+        // Terraform files alone quick in a repository of manifests.
+        let formats = reported_formats(&inputs);
+        let context = context
+            .into_iter()
+            .filter(|c| formats::may_be_in(c.path(), &formats))
+            .collect();
+        inputs.extend(
+            read(context)
+                .into_iter()
+                .filter(|(input, _)| input_format(input).is_some_and(|f| formats.contains(&f))),
+        );
+    } else {
+        inputs.extend(rendered.into_iter().map(|input| (input, Role::Reported)));
     }
-    inputs.extend(rendered.into_iter().map(|input| (input, Role::Reported)));
     inputs.sort_by(|a, b| a.0.path.cmp(&b.0.path));
 
     let sources = Sources::default();
@@ -511,6 +532,25 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
         min_severity: options.min_severity,
         timings,
     })
+}
+
+fn input_format(input: &Input) -> Option<Format> {
+    match input.content {
+        Content::Text { format, .. } => Some(format),
+        Content::Problem { .. } => None,
+    }
+}
+
+/// The formats of the reported files.
+fn reported_formats(inputs: &[(Input, Role)]) -> Vec<Format> {
+    let mut formats: Vec<Format> = inputs
+        .iter()
+        .filter(|(_, role)| *role == Role::Reported)
+        .filter_map(|(input, _)| input_format(input))
+        .collect();
+    formats.sort_unstable();
+    formats.dedup();
+    formats
 }
 
 /// Kinds of objects no rule looks at, with how many and the first of each.

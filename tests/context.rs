@@ -142,3 +142,76 @@ fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The paths of a run's sources (what it read) and the formats of the
+/// objects it parsed, checking `named` in the context of `root`.
+fn read_and_parsed(root: &Path, named: &[&str]) -> (Vec<String>, Vec<&'static str>) {
+    use airworthy::CheckOptions;
+    use airworthy::discover::Context;
+    let (engine, _) = airworthy::load_rules(&airworthy::RuleOptions::default()).unwrap();
+    let mut options = CheckOptions::paths(named.iter().map(|n| root.join(n)).collect());
+    options.discover.context = Context::Directory(root.to_path_buf());
+    let run = airworthy::check(&engine, &options).unwrap();
+    let mut read: Vec<String> = run
+        .sources
+        .iter()
+        .map(|s| {
+            let path = s.path.strip_prefix(root).unwrap_or(&s.path);
+            path.to_string_lossy().replace('\\', "/")
+        })
+        .collect();
+    read.sort();
+    let mut parsed: Vec<&str> = run.parsed.iter().map(|o| o.format.name()).collect();
+    parsed.sort();
+    parsed.dedup();
+    (read, parsed)
+}
+
+#[test]
+fn context_of_formats_no_named_file_is_in_is_not_read() {
+    // A repository of every format. Objects relate only within their own
+    // format, so a Terraform change needs no manifests, and the other way
+    // round; a Terraform module still has all its files.
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        (
+            "infra/main.tf",
+            "resource \"aws_s3_bucket\" \"logs\" {\n  bucket = var.name\n}\n",
+        ),
+        (
+            "infra/variables.tf",
+            "variable \"name\" {\n  default = \"logs\"\n}\n",
+        ),
+        (
+            "k8s/app.yaml",
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  selector:\n    app: api\n",
+        ),
+        (
+            "k8s/deploy.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n",
+        ),
+        (
+            "nginx/nginx.conf",
+            "events {}\nhttp {\n  server {\n    listen 80;\n  }\n}\n",
+        ),
+    ];
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let (read, parsed) = read_and_parsed(dir.path(), &["infra/main.tf"]);
+    assert_eq!(read, ["infra/main.tf", "infra/variables.tf"]);
+    assert_eq!(parsed, ["terraform"]);
+
+    let (read, parsed) = read_and_parsed(dir.path(), &["k8s/deploy.yaml"]);
+    assert_eq!(read, ["k8s/app.yaml", "k8s/deploy.yaml"]);
+    assert_eq!(parsed, ["kubernetes"]);
+
+    let (read, parsed) = read_and_parsed(dir.path(), &["k8s/deploy.yaml", "nginx/nginx.conf"]);
+    assert_eq!(
+        read,
+        ["k8s/app.yaml", "k8s/deploy.yaml", "nginx/nginx.conf"]
+    );
+    assert_eq!(parsed, ["kubernetes", "nginx"]);
+}

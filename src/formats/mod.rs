@@ -44,6 +44,16 @@ pub fn detect(path: &Path, text: &str, options: &Options) -> Option<Format> {
     }
 }
 
+/// Whether the file at `path` may be in one of `formats`, judged before it
+/// is read: Terraform is known by name alone, the others by their content.
+pub fn may_be_in(path: &Path, formats: &[Format]) -> bool {
+    if terraform::detect(path) {
+        formats.contains(&Format::Terraform)
+    } else {
+        formats.contains(&Format::Kubernetes) || formats.contains(&Format::Nginx)
+    }
+}
+
 /// Extensions of the formats' files, whether or not this one holds anything
 /// a format claims: such files are reported when they cannot be read.
 pub fn has_known_extension(path: &Path) -> bool {
