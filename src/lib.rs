@@ -367,6 +367,7 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
     // Rendering is reading a chart.
     timings.read = stopwatch.lap();
     let mut inputs: Vec<(Input, Role)> = Vec::new();
+    let mut discovered = None;
     // Charts alone: nothing else to discover.
     if charts.is_empty() || !paths.is_empty() {
         let discover = DiscoverOptions {
@@ -375,75 +376,65 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
         };
         let (candidates, problems) = discover::discover(&discover).map_err(Error::Usage)?;
         timings.discover = stopwatch.lap();
-        let read = |candidates: Vec<&discover::Candidate>| -> Vec<(Input, Role)> {
-            candidates
-                .par_iter()
-                .filter_map(|c| {
-                    discover::read(c, &discover, &options.formats).map(|input| (input, c.role))
-                })
-                .collect()
-        };
-        let (reported, context) = candidates.iter().partition(|c| c.role == Role::Reported);
-        inputs = read(reported);
-        inputs.extend(problems.into_iter().map(|p| (p, Role::Reported)));
-        inputs.extend(rendered.into_iter().map(|input| (input, Role::Reported)));
-        // Context is read only where it can relate to what is reported:
-        // objects link only to objects of their own format, and rules stay
-        // within one, so other formats' context could change no finding.
-        // Not reading and parsing it is what makes a pre-commit run on
-        // Terraform files alone quick in a repository of manifests.
-        let formats = reported_formats(&inputs);
-        let context = context
+        let (reported, context): (Vec<_>, Vec<_>) = candidates
             .into_iter()
-            .filter(|c| formats::may_be_in(c.path(), &formats))
-            .collect();
-        inputs.extend(
-            read(context)
-                .into_iter()
-                .filter(|(input, _)| input_format(input).is_some_and(|f| formats.contains(&f))),
-        );
-    } else {
-        inputs.extend(rendered.into_iter().map(|input| (input, Role::Reported)));
+            .partition(|c| c.role == Role::Reported);
+        inputs = read(reported.iter(), &discover, &options.formats);
+        inputs.extend(problems.into_iter().map(|p| (p, Role::Reported)));
+        discovered = Some((discover, context));
     }
-    inputs.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    inputs.extend(rendered.into_iter().map(|input| (input, Role::Reported)));
+    // Context is read only in the formats it can matter to: objects link
+    // only to objects of their own format and rules stay within one, so
+    // other formats' context could change no finding. Not reading it is what
+    // makes a pre-commit run on Terraform files quick in a repository of
+    // manifests.
+    let needed = reported_formats(&inputs);
+    let mut context = ContextFiles::default();
+    if let Some((discover, candidates)) = &discovered {
+        context = ContextFiles::read(candidates, &needed, discover, &options.formats);
+        inputs.append(&mut context.take(&needed));
+    }
 
     let sources = Sources::default();
-    let mut by_format: Vec<(Format, Vec<source::SourceId>)> =
-        Format::ALL.iter().map(|&f| (f, Vec::new())).collect();
     let mut diagnostics = Vec::new();
-    for (input, role) in inputs {
-        match input.content {
-            Content::Text { format, text } => {
-                let id = sources.push_with_role(input.path, text, role);
-                let files = by_format.iter_mut().find(|(f, _)| *f == format);
-                files.expect("every format is listed").1.push(id);
-            }
-            Content::Problem {
-                kind,
-                message,
-                text,
-                offset,
-            } => {
-                let id = sources.push_with_role(input.path, text, role);
-                let problem = match kind {
-                    InputProblem::Unreadable => Problem::InputError,
-                    InputProblem::Undecodable => Problem::ParseError,
-                };
-                let span = sources.get(id).char_span(offset);
-                diagnostics.push(Diagnostic::new(problem, span, message));
-            }
-        }
-    }
-
+    let by_format = add_sources(inputs, &sources, &mut diagnostics);
     timings.read += stopwatch.lap();
 
     let loader = FileLoader::new(&sources, options.discover.max_file_size);
-    let loaded: Vec<formats::Loaded> = by_format
-        .par_iter()
-        .map(|(format, files)| formats::load(*format, files, &loader, &options.formats))
+    let load = |by_format: &[(Format, Vec<SourceId>)]| -> Vec<(Format, formats::Loaded)> {
+        by_format
+            .par_iter()
+            .map(|(format, files)| {
+                let loaded = formats::load(*format, files, &loader, &options.formats);
+                (*format, loaded)
+            })
+            .collect()
+    };
+    let mut loaded = load(&by_format);
+    // A format's files can make objects of another (a Terraform
+    // `kubernetes_deployment` is a Deployment). Where such an object is
+    // checked, because a reported file went into it, that format's context
+    // is read now, so the object is related to it as well.
+    let reported = |id: SourceId| sources.get(id).role == Role::Reported;
+    let made: Vec<Format> = Format::ALL
+        .iter()
+        .copied()
+        .filter(|f| !needed.contains(f))
+        .filter(|f| {
+            let mut objects = loaded.iter().flat_map(|(_, l)| &l.objects);
+            objects.any(|o| o.format == *f && o.touches(reported))
+        })
         .collect();
+    if let (false, Some((discover, _))) = (made.is_empty(), &discovered) {
+        let inputs = context.read_more(&made, discover, &options.formats);
+        let by_format = add_sources(inputs, &sources, &mut diagnostics);
+        loaded.extend(load(&by_format));
+    }
+    // In the order of the formats, however many rounds read them.
+    loaded.sort_by_key(|(format, _)| *format);
     let mut objects = Vec::new();
-    for part in loaded {
+    for (_, part) in loaded {
         objects.extend(part.objects);
         diagnostics.extend(part.diagnostics);
     }
@@ -551,6 +542,108 @@ fn reported_formats(inputs: &[(Input, Role)]) -> Vec<Format> {
     formats.sort_unstable();
     formats.dedup();
     formats
+}
+
+/// Reads candidates in parallel, dropping those no format claims.
+fn read<'a>(
+    candidates: impl Iterator<Item = &'a discover::Candidate>,
+    discover: &DiscoverOptions,
+    formats: &formats::Options,
+) -> Vec<(Input, Role)> {
+    let candidates: Vec<_> = candidates.collect();
+    candidates
+        .par_iter()
+        .filter_map(|c| discover::read(c, discover, formats).map(|input| (input, c.role)))
+        .collect()
+}
+
+/// The context files, read as far as the formats needed so far require.
+#[derive(Default)]
+struct ContextFiles<'a> {
+    read: Vec<(Input, Role)>,
+    /// Not read: by its name, none of a needed format.
+    unread: Vec<&'a discover::Candidate>,
+}
+
+impl<'a> ContextFiles<'a> {
+    fn read(
+        candidates: &'a [discover::Candidate],
+        needed: &[Format],
+        discover: &DiscoverOptions,
+        formats: &formats::Options,
+    ) -> Self {
+        let (now, unread): (Vec<_>, Vec<_>) = candidates
+            .iter()
+            .partition(|c| formats::may_be_in(c.path(), needed));
+        ContextFiles {
+            read: read(now.into_iter(), discover, formats),
+            unread,
+        }
+    }
+
+    /// The inputs read so far that are in `needed`.
+    fn take(&mut self, needed: &[Format]) -> Vec<(Input, Role)> {
+        let (taken, rest) = std::mem::take(&mut self.read)
+            .into_iter()
+            .partition(|(input, _)| input_format(input).is_some_and(|f| needed.contains(&f)));
+        self.read = rest;
+        taken
+    }
+
+    /// The inputs in `needed`, reading what is still unread.
+    fn read_more(
+        &mut self,
+        needed: &[Format],
+        discover: &DiscoverOptions,
+        formats: &formats::Options,
+    ) -> Vec<(Input, Role)> {
+        let now = self
+            .unread
+            .iter()
+            .copied()
+            .filter(|c| formats::may_be_in(c.path(), needed));
+        let mut inputs = read(now, discover, formats);
+        inputs.retain(|(input, _)| input_format(input).is_some_and(|f| needed.contains(&f)));
+        inputs.append(&mut self.take(needed));
+        inputs
+    }
+}
+
+/// Adds inputs to the run's sources in path order, the files of each format
+/// apart; unreadable inputs become diagnostics.
+fn add_sources(
+    mut inputs: Vec<(Input, Role)>,
+    sources: &Sources,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<(Format, Vec<SourceId>)> {
+    inputs.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    let mut by_format: Vec<(Format, Vec<SourceId>)> =
+        Format::ALL.iter().map(|&f| (f, Vec::new())).collect();
+    for (input, role) in inputs {
+        match input.content {
+            Content::Text { format, text } => {
+                let id = sources.push_with_role(input.path, text, role);
+                let files = by_format.iter_mut().find(|(f, _)| *f == format);
+                files.expect("every format is listed").1.push(id);
+            }
+            Content::Problem {
+                kind,
+                message,
+                text,
+                offset,
+            } => {
+                let id = sources.push_with_role(input.path, text, role);
+                let problem = match kind {
+                    InputProblem::Unreadable => Problem::InputError,
+                    InputProblem::Undecodable => Problem::ParseError,
+                };
+                let span = sources.get(id).char_span(offset);
+                diagnostics.push(Diagnostic::new(problem, span, message));
+            }
+        }
+    }
+    by_format.retain(|(_, files)| !files.is_empty());
+    by_format
 }
 
 /// Kinds of objects no rule looks at, with how many and the first of each.

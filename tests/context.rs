@@ -215,3 +215,79 @@ fn context_of_formats_no_named_file_is_in_is_not_read() {
     );
     assert_eq!(parsed, ["kubernetes", "nginx"]);
 }
+
+#[test]
+fn kubernetes_objects_made_by_terraform_are_related_to_the_manifests() {
+    // A Deployment written as Terraform, and the Service that selects it as
+    // a manifest: naming the Terraform file still reads the manifests.
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        (
+            "infra/api.tf",
+            r#"resource "kubernetes_deployment_v1" "api" {
+  metadata {
+    name      = "api"
+    namespace = "shop"
+  }
+  spec {
+    selector {
+      match_labels = { app = "api" }
+    }
+    template {
+      metadata {
+        labels = { app = "api" }
+      }
+      spec {
+        container {
+          name  = "api"
+          image = "registry.example.com/api:1.0.0"
+          port {
+            container_port = 8080
+          }
+        }
+      }
+    }
+  }
+}
+"#,
+        ),
+        (
+            "k8s/service.yaml",
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  selector:\n    app: api\n  ports:\n    - port: 80\n",
+        ),
+        ("nginx/nginx.conf", "events {}\nhttp {}\n"),
+        ("other/main.tf", "resource \"aws_s3_bucket\" \"logs\" {}\n"),
+    ];
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let root = dir.path().to_str().unwrap();
+    let named = dir.path().join("infra/api.tf");
+    let named = named.to_str().unwrap();
+    let rules = |report: Value| -> Vec<String> {
+        findings(&report)
+            .into_iter()
+            .map(|(rule, _)| rule)
+            .collect()
+    };
+    let alone = rules(check(&["--no-context", "--select", "K8S177", named], None));
+    assert_eq!(alone, ["K8S177"], "no Service selects it without context");
+    let related = rules(check(
+        &["--context", root, "--select", "K8S177", named],
+        None,
+    ));
+    assert_eq!(
+        related,
+        Vec::<String>::new(),
+        "the manifest's Service selects it"
+    );
+
+    let (read, parsed) = read_and_parsed(dir.path(), &["infra/api.tf"]);
+    assert_eq!(read, ["infra/api.tf", "k8s/service.yaml", "other/main.tf"]);
+    assert_eq!(parsed, ["kubernetes", "terraform"]);
+    // The Deployment is only context there: nothing checked needs manifests.
+    let (read, _) = read_and_parsed(dir.path(), &["other/main.tf"]);
+    assert_eq!(read, ["infra/api.tf", "other/main.tf"]);
+}
