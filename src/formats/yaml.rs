@@ -217,18 +217,34 @@ impl<'s> Builder<'s> {
                 }
             }
             Event::Scalar(text, style, anchor, tag) => {
-                let value = if style == ScalarStyle::Plain && tag.is_none() {
-                    resolve_plain(text)
-                } else {
-                    resolve_tagged(text, tag.as_deref().map(|t| t.suffix.as_str()))
-                };
+                let tag = tag.as_deref().map(|t| t.suffix.as_str());
+                let value = non_string(&text, style == ScalarStyle::Plain, tag);
                 let end = match style {
                     ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
                         quoted_end(&self.source.text, start).unwrap_or(end)
                     }
                     _ => end,
                 };
-                let node = Node::new(value, self.span(start, end));
+                let span = self.span(start, end);
+                // Half of all scalars are keys, and a key needs only its
+                // text, interned: no node is built (and freed) for it.
+                if anchor == 0 && self.expects_key() {
+                    let key = match value {
+                        None => self.intern(&text),
+                        Some(value) => {
+                            let text = Node::new(value, span).scalar_text().unwrap_or_default();
+                            self.intern(&text)
+                        }
+                    };
+                    if let Some(Frame::Map { key: slot, .. }) = self.stack.last_mut() {
+                        *slot = Some((key, span));
+                    }
+                    return Ok(());
+                }
+                // A string keeps the parser's buffer, when it owns one.
+                let value =
+                    value.unwrap_or_else(|| Value::String(text.into_owned().into_boxed_str()));
+                let node = Node::new(value, span);
                 self.remember(anchor, &node);
                 self.push(node)?;
             }
@@ -336,6 +352,15 @@ impl<'s> Builder<'s> {
         }
     }
 
+    /// Whether the next scalar is a mapping's key.
+    fn expects_key(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
+    }
+
+    fn intern(&mut self, text: &str) -> Key {
+        intern(&mut self.keys, text)
+    }
+
     /// Adds a finished node to its parent, or makes it the document root.
     fn push(&mut self, node: Node) -> Step {
         let duplicate = match self.stack.last_mut() {
@@ -362,15 +387,7 @@ impl<'s> Builder<'s> {
                             .scalar_text()
                             .map_or(Cow::Borrowed(self.source.slice(node.span)), Cow::Owned),
                     };
-                    let interned = match self.keys.get(&*text) {
-                        Some(known) => known.clone(),
-                        None => {
-                            let new = Key::from(&*text);
-                            self.keys.insert(new.clone());
-                            new
-                        }
-                    };
-                    *key = Some((interned, node.span));
+                    *key = Some((intern(&mut self.keys, &text), node.span));
                     None
                 }
                 Some((key, key_span)) if &*key == "<<" => {
@@ -461,30 +478,44 @@ fn count_nodes(node: &Node) -> usize {
     }
 }
 
-/// Resolves a plain scalar as Kubernetes' YAML decoder does (YAML 1.1 booleans
-/// such as `yes` and `off` included).
-/// The scalar's text is the parser's own buffer when it is owned; a string
-/// keeps that buffer rather than copying it.
-fn resolve_plain(text: Cow<'_, str>) -> Value {
-    match &*text {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => {
-            return Value::Bool(true);
+/// The file's one copy of a key.
+fn intern(keys: &mut foldhash::HashSet<Key>, text: &str) -> Key {
+    match keys.get(text) {
+        Some(known) => known.clone(),
+        None => {
+            let new = Key::from(text);
+            keys.insert(new.clone());
+            new
         }
+    }
+}
+
+/// The value of a scalar unless it is a string: a null, a boolean or a
+/// number, by its tag or, plain and untagged, by how it is written.
+fn non_string(text: &str, plain: bool, tag: Option<&str>) -> Option<Value> {
+    match tag {
+        None if plain => resolve_plain(text),
+        Some("int" | "float") => parse_number(text).map(Value::Number),
+        Some("bool" | "null") => resolve_plain(text),
+        _ => None,
+    }
+}
+
+/// A plain scalar that is not a string, resolved as Kubernetes' YAML decoder
+/// does (YAML 1.1 booleans such as `yes` and `off` included).
+fn resolve_plain(text: &str) -> Option<Value> {
+    let value = match text {
+        "" | "~" | "null" | "Null" | "NULL" => Value::Null,
+        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Value::Bool(true),
         "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => {
-            return Value::Bool(false);
+            Value::Bool(false)
         }
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return Value::Number(f64::INFINITY);
-        }
-        "-.inf" | "-.Inf" | "-.INF" => return Value::Number(f64::NEG_INFINITY),
-        ".nan" | ".NaN" | ".NAN" => return Value::Number(f64::NAN),
-        _ => {}
-    }
-    match parse_number(&text) {
-        Some(number) => Value::Number(number),
-        None => Value::String(text.into_owned().into_boxed_str()),
-    }
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => Value::Number(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => Value::Number(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => Value::Number(f64::NAN),
+        _ => return parse_number(text).map(Value::Number),
+    };
+    Some(value)
 }
 
 fn parse_number(text: &str) -> Option<f64> {
@@ -518,16 +549,6 @@ fn parse_number(text: &str) -> Option<f64> {
     digits.parse::<f64>().ok().map(|n| sign * n)
 }
 
-fn resolve_tagged(text: Cow<'_, str>, tag: Option<&str>) -> Value {
-    match tag {
-        Some("int" | "float") => {
-            parse_number(&text).map_or_else(|| Value::String(text.into()), Value::Number)
-        }
-        Some("bool" | "null") => resolve_plain(text),
-        _ => Value::String(text.into()),
-    }
-}
-
 /// The end of the quoted scalar that opens at `start`. The parser's end marker
 /// can lie past a trailing comment, and a finding should underline the value.
 fn quoted_end(text: &str, start: usize) -> Option<usize> {
@@ -557,6 +578,28 @@ mod tests {
         let source = Source::new(SourceId(0), "t.yaml".into(), text.into());
         let parsed = parse(&source);
         (source, parsed)
+    }
+
+    #[test]
+    fn keys_are_the_text_their_scalars_resolve_to() {
+        let text = "yes: 1\n1.50: 2\n~: 3\n'quoted': 4\n!!int 0x1F: 5\n&a anchored: 6\nplain: 7\n";
+        let (source, parsed) = parse_text(text);
+        let map = parsed.documents[0].root.as_map().unwrap();
+        let keys: Vec<&str> = map.entries.iter().map(|e| &*e.key).collect();
+        assert_eq!(
+            keys,
+            ["true", "1.5", "null", "quoted", "31", "anchored", "plain"]
+        );
+        let written: Vec<&str> = map.entries[..4]
+            .iter()
+            .map(|e| source.slice(e.key_span))
+            .collect();
+        assert_eq!(written, ["yes", "1.50", "~", "'quoted'"]);
+        // A key written twice is one allocation.
+        let (_, parsed) = parse_text("- {name: a}\n- {name: b}\n");
+        let items = parsed.documents[0].root.as_list().unwrap();
+        let key = |i: usize| items[i].as_map().unwrap().entries[0].key.clone();
+        assert!(std::sync::Arc::ptr_eq(&key(0), &key(1)));
     }
 
     #[test]
