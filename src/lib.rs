@@ -427,8 +427,10 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
         })
         .collect();
     if let (false, Some((discover, _))) = (made.is_empty(), &discovered) {
+        timings.parse = stopwatch.lap();
         let inputs = context.read_more(&made, discover, &options.formats);
         let by_format = add_sources(inputs, &sources, &mut diagnostics);
+        timings.read += stopwatch.lap();
         loaded.extend(load(&by_format));
     }
     // In the order of the formats, however many rounds read them.
@@ -439,7 +441,7 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
         diagnostics.extend(part.diagnostics);
     }
 
-    timings.parse = stopwatch.lap();
+    timings.parse += stopwatch.lap();
     let relations = Relations::new(&objects);
     timings.relate = stopwatch.lap();
     let engine::Evaluation {
