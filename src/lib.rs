@@ -390,11 +390,13 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
     // makes a pre-commit run on Terraform files quick in a repository of
     // manifests.
     let needed = reported_formats(&inputs);
-    let mut context = ContextFiles::default();
-    if let Some((discover, candidates)) = &discovered {
-        context = ContextFiles::read(candidates, &needed, discover, &options.formats);
-        inputs.append(&mut context.take(&needed));
-    }
+    let mut context = match &discovered {
+        Some((discover, candidates)) => {
+            ContextFiles::read(candidates, &needed, discover, &options.formats)
+        }
+        None => ContextFiles::default(),
+    };
+    inputs.append(&mut context.take(&needed));
 
     let sources = Sources::default();
     let mut diagnostics = Vec::new();

@@ -230,10 +230,10 @@ impl<'s> Builder<'s> {
                 // text, interned: no node is built (and freed) for it.
                 if anchor == 0 && self.expects_key() {
                     let key = match value {
-                        None => self.intern(&text),
+                        None => intern(&mut self.keys, &text),
                         Some(value) => {
                             let text = Node::new(value, span).scalar_text().unwrap_or_default();
-                            self.intern(&text)
+                            intern(&mut self.keys, &text)
                         }
                     };
                     if let Some(Frame::Map { key: slot, .. }) = self.stack.last_mut() {
@@ -355,10 +355,6 @@ impl<'s> Builder<'s> {
     /// Whether the next scalar is a mapping's key.
     fn expects_key(&self) -> bool {
         matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
-    }
-
-    fn intern(&mut self, text: &str) -> Key {
-        intern(&mut self.keys, text)
     }
 
     /// Adds a finished node to its parent, or makes it the document root.
