@@ -11,6 +11,8 @@ use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
 use crate::model::{Diagnostic, Entry, Key, Map, Node, Problem, Value};
 use crate::source::{Source, Span};
 
+mod block;
+
 /// Deeper nesting than this is refused: no real manifest comes close, and a
 /// bound keeps every later recursive walk of the tree safe.
 pub const MAX_DEPTH: usize = 256;
@@ -37,6 +39,22 @@ pub struct Parsed {
 /// stream with a `parse-error` diagnostic, and documents completed before it
 /// are kept.
 pub fn parse(source: &Source) -> Parsed {
+    // Outside the fast path's subset: the full parser, from the start.
+    parse_fast(source).unwrap_or_else(|| parse_full(source))
+}
+
+/// The fast path alone: block-style YAML as manifests are written, read a
+/// line at a time; `None` for any text outside that subset. Where it reads
+/// a text, the result is the full parser's (public so that tests and the
+/// fuzzer can hold it to that).
+pub fn parse_fast(source: &Source) -> Option<Parsed> {
+    let mut builder = Builder::new(source);
+    block::read(&source.text, &mut builder)?;
+    Some(builder.out)
+}
+
+/// The full parser (`saphyr-parser`) alone.
+pub fn parse_full(source: &Source) -> Parsed {
     let mut builder = Builder::new(source);
     let mut parser = Parser::new_from_str(&source.text);
     loop {
@@ -199,142 +217,170 @@ impl<'s> Builder<'s> {
         )))
     }
 
+    /// One parser event, its markers turned into byte offsets.
     fn event(&mut self, event: Event<'_>, start: Marker, end: Marker) -> Step {
         let (start, end) = (self.offset(start), self.offset(end));
         match event {
-            Event::DocumentStart(_) => {
-                self.anchors.clear();
-                self.root = None;
-            }
-            Event::DocumentEnd => {
-                if let Some(root) = self.root.take() {
-                    let comments =
-                        self.comments_between(self.previous_end, root.span.start as usize);
-                    self.previous_end = root.span.end as usize;
-                    if root.value != Value::Null {
-                        self.out.documents.push(Document { root, comments });
-                    }
-                }
-            }
+            Event::DocumentStart(_) => self.document_start(),
+            Event::DocumentEnd => self.document_end(),
             Event::Scalar(text, style, anchor, tag) => {
                 let tag = tag.as_deref().map(|t| t.suffix.as_str());
-                let value = non_string(&text, style == ScalarStyle::Plain, tag);
-                let end = match style {
-                    ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
-                        quoted_end(&self.source.text, start).unwrap_or(end)
-                    }
-                    _ => end,
-                };
-                let span = self.span(start, end);
-                // Half of all scalars are keys, and a key needs only its
-                // text, interned: no node is built (and freed) for it.
-                if anchor == 0 && self.expects_key() {
-                    let key = match value {
-                        None => intern(&mut self.keys, &text),
-                        Some(value) => {
-                            let text = Node::new(value, span).scalar_text().unwrap_or_default();
-                            intern(&mut self.keys, &text)
-                        }
-                    };
-                    if let Some(Frame::Map { key: slot, .. }) = self.stack.last_mut() {
-                        *slot = Some((key, span));
-                    }
-                    return Ok(());
-                }
-                // A string keeps the parser's buffer, when it owns one.
-                let value =
-                    value.unwrap_or_else(|| Value::String(text.into_owned().into_boxed_str()));
-                let node = Node::new(value, span);
-                self.remember(anchor, &node);
-                self.push(node)?;
+                return self.scalar(text, style, anchor, tag, start, end);
             }
-            Event::SequenceStart(anchor, _) => {
-                self.open(start)?;
-                self.stack.push(Frame::List {
-                    items: Vec::new(),
-                    start,
-                    anchor,
-                });
-            }
-            Event::MappingStart(anchor, _) => {
-                self.open(start)?;
-                self.stack.push(Frame::Map {
-                    map: Map::default(),
-                    key: None,
-                    start,
-                    anchor,
-                    keys: KeyIndex::default(),
-                    merged: Vec::new(),
-                    merged_keys: KeyIndex::default(),
-                });
-            }
-            Event::SequenceEnd | Event::MappingEnd => {
-                let node = match self.stack.pop() {
-                    Some(Frame::List {
-                        mut items,
-                        start,
-                        anchor,
-                    }) => {
-                        // Trees live for the whole run: no spare capacity.
-                        items.shrink_to_fit();
-                        let last =
-                            self.collection_end(start, end, items.last().map(|n| n.span.end));
-                        let node = Node::new(Value::List(items), self.span(start, last.max(start)));
-                        self.remember(anchor, &node);
-                        node
-                    }
-                    Some(Frame::Map {
-                        mut map,
-                        start,
-                        anchor,
-                        keys,
-                        merged,
-                        ..
-                    }) => {
-                        let last_entry = map.entries.last();
-                        let last = self.collection_end(
-                            start,
-                            end,
-                            last_entry.map(|e| e.value.span.end.max(e.key_span.end)),
-                        );
-                        let explicit = map.entries.len();
-                        for entry in merged {
-                            if keys.find(&map.entries[..explicit], &entry.key).is_none() {
-                                map.entries.push(entry);
-                            }
-                        }
-                        map.entries.shrink_to_fit();
-                        let node = Node::new(Value::Map(map), self.span(start, last.max(start)));
-                        self.remember(anchor, &node);
-                        node
-                    }
-                    None => return Ok(()),
-                };
-                self.push(node)?;
-            }
-            Event::Alias(id) => {
-                let span = self.span(start, end);
-                let Some((node, size)) = self.anchors.get(&id) else {
-                    return self.fail(span, "alias names an unknown anchor".into());
-                };
-                self.alias_nodes += size;
-                if self.alias_nodes > MAX_ALIAS_NODES {
-                    return self.fail(
-                        span,
-                        format!(
-                            "alias expansion exceeds {MAX_ALIAS_NODES} nodes (a YAML alias bomb?); the file is not checked"
-                        ),
-                    );
-                }
-                let node = node.clone();
-                self.push(node)?;
-            }
+            Event::SequenceStart(anchor, _) => return self.start_list(anchor, start),
+            Event::MappingStart(anchor, _) => return self.start_map(anchor, start),
+            Event::SequenceEnd | Event::MappingEnd => return self.end_collection(end),
+            Event::Alias(id) => return self.alias(id, start, end),
             Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
         }
         Ok(())
     }
 
-    fn open(&self, start: usize) -> Step {
+    fn document_start(&mut self) {
+        self.anchors.clear();
+        self.root = None;
+    }
+
+    fn document_end(&mut self) {
+        if let Some(root) = self.root.take() {
+            let comments = self.comments_between(self.previous_end, root.span.start as usize);
+            self.previous_end = root.span.end as usize;
+            if root.value != Value::Null {
+                self.out.documents.push(Document { root, comments });
+            }
+        }
+    }
+
+    /// A scalar from `start` to `end` (for quoted ones, the parser's end may
+    /// lie past a trailing comment).
+    fn scalar(
+        &mut self,
+        text: Cow<'_, str>,
+        style: ScalarStyle,
+        anchor: usize,
+        tag: Option<&str>,
+        start: usize,
+        end: usize,
+    ) -> Step {
+        let value = non_string(&text, style == ScalarStyle::Plain, tag);
+        let end = match style {
+            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
+                quoted_end(&self.source.text, start).unwrap_or(end)
+            }
+            _ => end,
+        };
+        let span = self.span(start, end);
+        // Half of all scalars are keys, and a key needs only its
+        // text, interned: no node is built (and freed) for it.
+        if anchor == 0 && self.expects_key() {
+            let key = match value {
+                None => intern(&mut self.keys, &text),
+                Some(value) => {
+                    let text = Node::new(value, span).scalar_text().unwrap_or_default();
+                    intern(&mut self.keys, &text)
+                }
+            };
+            if let Some(Frame::Map { key: slot, .. }) = self.stack.last_mut() {
+                *slot = Some((key, span));
+            }
+            return Ok(());
+        }
+        // A string keeps the parser's buffer, when it owns one.
+        let value = value.unwrap_or_else(|| Value::String(text.into_owned().into_boxed_str()));
+        let node = Node::new(value, span);
+        self.remember(anchor, &node);
+        self.push(node)
+    }
+
+    fn start_list(&mut self, anchor: usize, start: usize) -> Step {
+        self.check_depth(start)?;
+        self.stack.push(Frame::List {
+            items: Vec::new(),
+            start,
+            anchor,
+        });
+        Ok(())
+    }
+
+    fn start_map(&mut self, anchor: usize, start: usize) -> Step {
+        self.check_depth(start)?;
+        self.stack.push(Frame::Map {
+            map: Map::default(),
+            key: None,
+            start,
+            anchor,
+            keys: KeyIndex::default(),
+            merged: Vec::new(),
+            merged_keys: KeyIndex::default(),
+        });
+        Ok(())
+    }
+
+    /// Ends the innermost collection; `end` is where a flow one's bracket
+    /// closes.
+    fn end_collection(&mut self, end: usize) -> Step {
+        let node = match self.stack.pop() {
+            Some(Frame::List {
+                mut items,
+                start,
+                anchor,
+            }) => {
+                // Trees live for the whole run: no spare capacity.
+                items.shrink_to_fit();
+                let last = self.collection_end(start, end, items.last().map(|n| n.span.end));
+                let node = Node::new(Value::List(items), self.span(start, last.max(start)));
+                self.remember(anchor, &node);
+                node
+            }
+            Some(Frame::Map {
+                mut map,
+                start,
+                anchor,
+                keys,
+                merged,
+                ..
+            }) => {
+                let last_entry = map.entries.last();
+                let last = self.collection_end(
+                    start,
+                    end,
+                    last_entry.map(|e| e.value.span.end.max(e.key_span.end)),
+                );
+                let explicit = map.entries.len();
+                for entry in merged {
+                    if keys.find(&map.entries[..explicit], &entry.key).is_none() {
+                        map.entries.push(entry);
+                    }
+                }
+                map.entries.shrink_to_fit();
+                let node = Node::new(Value::Map(map), self.span(start, last.max(start)));
+                self.remember(anchor, &node);
+                node
+            }
+            None => return Ok(()),
+        };
+        self.push(node)
+    }
+
+    fn alias(&mut self, id: usize, start: usize, end: usize) -> Step {
+        let span = self.span(start, end);
+        let Some((node, size)) = self.anchors.get(&id) else {
+            return self.fail(span, "alias names an unknown anchor".into());
+        };
+        self.alias_nodes += size;
+        if self.alias_nodes > MAX_ALIAS_NODES {
+            return self.fail(
+                span,
+                format!(
+                    "alias expansion exceeds {MAX_ALIAS_NODES} nodes (a YAML alias bomb?); the file is not checked"
+                ),
+            );
+        }
+        let node = node.clone();
+        self.push(node)
+    }
+
+    fn check_depth(&self, start: usize) -> Step {
         if self.stack.len() >= MAX_DEPTH {
             let span = self.span(start, start + 1);
             return self.fail(
