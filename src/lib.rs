@@ -438,7 +438,11 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
     // In the order of the formats, however many rounds read them.
     loaded.sort_by_key(|(format, _)| *format);
     let mut objects = Vec::new();
-    for (_, part) in loaded {
+    // Objects that may hold spans of files other than their own.
+    let mut joined = Vec::new();
+    for (format, part) in loaded {
+        let stay = formats::objects_stay_in_their_file(format);
+        joined.resize(joined.len() + part.objects.len(), !stay);
         objects.extend(part.objects);
         diagnostics.extend(part.diagnostics);
     }
@@ -446,11 +450,24 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
     timings.parse += stopwatch.lap();
     let relations = Relations::new(&objects);
     timings.relate = stopwatch.lap();
+    // Objects read only as context (a pre-commit run's repository) are not
+    // checked unless a file being reported went into them (an included
+    // nginx file, a Terraform module's file): their findings would all be
+    // dropped. Walking a tree for that is needed only where files join.
+    let checked: Vec<bool> = objects
+        .par_iter()
+        .zip(&joined)
+        .map(|(object, &joined)| {
+            reported(object.anchor.source)
+                || reported(object.span().source)
+                || joined && object.touches(reported)
+        })
+        .collect();
     let engine::Evaluation {
         mut findings,
         mut skipped,
         examined,
-    } = engine.evaluate(&relations, &objects, &sources);
+    } = engine.evaluate(&relations, &objects, &checked, &sources);
     skipped.retain(|s| sources.get(s.span.source).role == Role::Reported);
     findings.extend(
         diagnostics

@@ -340,25 +340,22 @@ impl Engine {
     /// Runs every rule over every object, in parallel. Objects read only for
     /// context are evaluated too: their findings are dropped later, by span,
     /// since an object may well hold values written in a reported file.
+    /// Checks the objects for which `checked` holds (by index) with the
+    /// rules that apply to them.
     pub fn evaluate(
         &self,
         relations: &Relations,
         objects: &[Object],
+        checked: &[bool],
         sources: &Sources,
     ) -> Evaluation {
-        // Objects read only as context (a pre-commit run's repository) are
-        // not checked unless a file being reported went into them (an
-        // included nginx file, a Terraform module's file): their findings
-        // would all be dropped.
-        let all_reported =
-            (0..sources.len() as u32).all(|id| sources.get(SourceId(id)).role == Role::Reported);
         let reported = |id: SourceId| sources.get(id).role == Role::Reported;
         // Only violations are kept, not a record per object and rule (there
         // are tens of millions in a monorepo); each thread counts what the
         // rules examined in a tally of its own.
         let tally = (0..objects.len() as u32)
             .into_par_iter()
-            .filter(|&index| all_reported || objects[index as usize].touches(reported))
+            .filter(|&index| checked[index as usize])
             .fold(
                 || Tally::new(self.rules.len()),
                 |mut tally, index| {
