@@ -108,9 +108,28 @@ fn each_construct_of_the_subset_reads_as_the_full_parser_reads_it() {
         "ünïcode: \"välue\"\nkey: 'ß'\n",
         "x: y",
         "x:",
+        "---\n# empty\n---\n# Source: a.yaml\na: 1\n---\n",
+        "---\n---\na: 1\n",
     ];
     for text in accepted {
         assert_eq!(same(text), Some(true), "{text:?}");
+    }
+}
+
+/// What the differential fuzz target found (`fuzz/fuzz_targets/yaml_fast.rs`):
+/// each input is read by the fast path, as the full parser reads it.
+#[test]
+fn every_disagreement_the_fuzzer_found_stays_mended() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-regressions/yaml_fast");
+    let mut inputs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    inputs.sort();
+    assert!(!inputs.is_empty());
+    for input in inputs {
+        let text = std::fs::read_to_string(&input).unwrap();
+        assert_eq!(same(&text), Some(true), "{}", input.display());
     }
 }
 

@@ -34,6 +34,7 @@ pub(super) fn read(text: &str, builder: &mut Builder) -> Option<()> {
         open: Vec::new(),
         pending: None,
         in_document: false,
+        explicit: false,
         had_root: false,
     };
     reader.run()
@@ -82,6 +83,8 @@ struct Reader<'t, 'b, 's> {
     /// collection or empty.
     pending: Option<(usize, usize)>,
     in_document: bool,
+    /// The current document was started by `---`.
+    explicit: bool,
     /// The current document's root collection has been closed.
     had_root: bool,
 }
@@ -113,8 +116,8 @@ impl<'t> Reader<'t, '_, '_> {
                 if line.trim_end() != "---" {
                     return None;
                 }
-                self.end_document(start)?;
-                self.start_document();
+                self.end_document(start, start + 3)?;
+                self.start_document(true);
                 continue;
             }
             if indent == 0 && line.starts_with('%') {
@@ -122,21 +125,34 @@ impl<'t> Reader<'t, '_, '_> {
             }
             self.node_line(start, start + indent, end)?;
         }
-        self.end_document(self.bytes.len())
+        let end = self.bytes.len();
+        self.end_document(end, end)
     }
 
     fn line_end(&self, from: usize) -> usize {
         memchr(b'\n', &self.bytes[from..]).map_or(self.bytes.len(), |i| from + i)
     }
 
-    fn start_document(&mut self) {
+    fn start_document(&mut self, explicit: bool) {
         self.builder.document_start();
         self.in_document = true;
+        self.explicit = explicit;
         self.had_root = false;
     }
 
-    /// Ends the document at `next`, the next token (`---`, or the end).
-    fn end_document(&mut self, next: usize) -> Option<()> {
+    /// Ends the document at the next token, `next..next_end` (`---`, or
+    /// the end of the text).
+    fn end_document(&mut self, next: usize, next_end: usize) -> Option<()> {
+        if self.in_document && self.explicit && self.open.is_empty() && !self.had_root {
+            // The full parser gives a `---` with nothing after it an empty
+            // root at the next token, which moves where the next
+            // document's leading comments start.
+            let empty = Cow::Borrowed("");
+            let step = self
+                .builder
+                .scalar(empty, ScalarStyle::Plain, 0, None, next, next_end);
+            step.ok()?;
+        }
         self.empty_pending()?;
         while !self.open.is_empty() {
             self.close(next)?;
@@ -179,7 +195,7 @@ impl<'t> Reader<'t, '_, '_> {
     /// A line that holds a node, its content starting at `at`.
     fn node_line(&mut self, line_start: usize, at: usize, line_end: usize) -> Option<()> {
         if !self.in_document {
-            self.start_document();
+            self.start_document(false);
         }
         let indent = at - line_start;
         let entry = self.is_entry(at, line_end);
