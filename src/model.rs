@@ -86,6 +86,12 @@ impl Node {
         matches!(self.value, Value::Unknown(_))
     }
 
+    /// A pattern match, not `== Value::Null`: the derived comparison is not
+    /// always inlined, and this is asked of every node a path walks.
+    pub fn is_null(&self) -> bool {
+        matches!(self.value, Value::Null)
+    }
+
     /// The scalar as text, as a message would quote it.
     pub fn scalar_text(&self) -> Option<String> {
         match &self.value {

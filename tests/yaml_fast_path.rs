@@ -117,7 +117,7 @@ fn each_construct_of_the_subset_reads_as_the_full_parser_reads_it() {
 }
 
 /// What the differential fuzz target found (`fuzz/fuzz_targets/yaml_fast.rs`):
-/// each input is read by the fast path, as the full parser reads it.
+/// no input is read differently by the two.
 #[test]
 fn every_disagreement_the_fuzzer_found_stays_mended() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-regressions/yaml_fast");
@@ -129,13 +129,14 @@ fn every_disagreement_the_fuzzer_found_stays_mended() {
     assert!(!inputs.is_empty());
     for input in inputs {
         let text = std::fs::read_to_string(&input).unwrap();
-        assert_eq!(same(&text), Some(true), "{}", input.display());
+        // Read alike, or left to the full parser.
+        assert_ne!(same(&text), Some(false), "{}", input.display());
     }
 }
 
 #[test]
 fn text_outside_the_subset_is_left_to_the_full_parser() {
-    let refused = [
+    let refused: [&str; _] = [
         "a: &anchor 1\nb: *anchor\n",
         "a: !!str 1\n",
         "a: multi\n  line\n",
@@ -155,6 +156,9 @@ fn text_outside_the_subset_is_left_to_the_full_parser() {
         "scalar root\n",
         "{\"json\": true}\n",
         "a: 1\n b: 2\n",
+        // Longer than YAML lets an implicit key be.
+        &format!("{}: v\n", "k".repeat(1100)),
+        &format!("a: {{{}: v}}\n", "k".repeat(1100)),
     ];
     for text in refused {
         assert_eq!(same(text), None, "{text:?}");

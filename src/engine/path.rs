@@ -321,7 +321,7 @@ fn walk_keys<'a, 'k>(
         match &node.value {
             Value::Unknown(_) => return Lookup::Unknown { span: node.span },
             Value::Map(map) => match map.get(name) {
-                Some(entry) if entry.value.value != Value::Null => {
+                Some(entry) if !entry.value.is_null() => {
                     node = &entry.value;
                     key = Some(entry.key_span);
                 }
@@ -348,7 +348,7 @@ fn walk_keys<'a, 'k>(
             },
             // A number picks an item of a list (`args.0`).
             Value::List(items) => match name.parse::<usize>().ok().and_then(|i| items.get(i)) {
-                Some(item) if item.value != Value::Null => node = item,
+                Some(item) if !item.is_null() => node = item,
                 _ => {
                     return Lookup::Missing {
                         nearest: key.unwrap_or(anchor),
@@ -362,7 +362,7 @@ fn walk_keys<'a, 'k>(
             }
         }
     }
-    if node.value == Value::Null {
+    if node.is_null() {
         return Lookup::Missing {
             nearest: key.unwrap_or(anchor),
         };

@@ -165,7 +165,8 @@ impl<'s> Builder<'s> {
             char_offsets,
             stack: Vec::new(),
             anchors: HashMap::new(),
-            keys: foldhash::HashSet::default(),
+            // A manifest has a few dozen distinct keys: no rehashing on the way.
+            keys: foldhash::HashSet::with_capacity_and_hasher(64, Default::default()),
             alias_nodes: 0,
             root: None,
             previous_end: 0,
@@ -245,7 +246,7 @@ impl<'s> Builder<'s> {
         if let Some(root) = self.root.take() {
             let comments = self.comments_between(self.previous_end, root.span.start as usize);
             self.previous_end = root.span.end as usize;
-            if root.value != Value::Null {
+            if !root.is_null() {
                 self.out.documents.push(Document { root, comments });
             }
         }
@@ -546,6 +547,29 @@ fn non_string(text: &str, plain: bool, tag: Option<&str>) -> Option<Value> {
 /// A plain scalar that is not a string, resolved as Kubernetes' YAML decoder
 /// does (YAML 1.1 booleans such as `yes` and `off` included).
 fn resolve_plain(text: &str) -> Option<Value> {
+    // Most plain scalars are words no special value starts like.
+    if let Some(first) = text.bytes().next()
+        && !matches!(
+            first,
+            b'0'..=b'9'
+                | b'-'
+                | b'+'
+                | b'.'
+                | b'~'
+                | b'n'
+                | b'N'
+                | b't'
+                | b'T'
+                | b'y'
+                | b'Y'
+                | b'o'
+                | b'O'
+                | b'f'
+                | b'F'
+        )
+    {
+        return None;
+    }
     let value = match text {
         "" | "~" | "null" | "Null" | "NULL" => Value::Null,
         "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Value::Bool(true),

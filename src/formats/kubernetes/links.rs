@@ -563,7 +563,7 @@ fn is_template(text: &str) -> bool {
 /// Every node at `path` below `node`, `*` stepping into each list item.
 fn each_at<'a>(node: &'a Node, path: &[&str], out: &mut Vec<&'a Node>) {
     match path.split_first() {
-        None if node.value != Value::Null => out.push(node),
+        None if !node.is_null() => out.push(node),
         None => {}
         Some((&"*", rest)) => {
             for item in node.as_list().unwrap_or_default() {

@@ -20,6 +20,10 @@ use super::Builder;
 /// Flow collections nested deeper than this are left to the full parser.
 const MAX_FLOW_DEPTH: usize = 32;
 
+/// YAML bounds an implicit key at 1024 characters; a longer one (counted
+/// here in bytes, which is stricter) is the full parser's to refuse.
+const MAX_KEY: usize = 1024;
+
 /// Builds the file's documents into `builder`, or `None` when the text is
 /// not in the subset (the builder is then to be thrown away).
 pub(super) fn read(text: &str, builder: &mut Builder) -> Option<()> {
@@ -315,6 +319,9 @@ impl<'t> Reader<'t, '_, '_> {
         };
         let colon = key_end;
         let after = colon + 1;
+        if key_end - at > MAX_KEY {
+            return None;
+        }
         if self.bytes.get(colon) != Some(&b':') || (after < line_end && self.bytes[after] != b' ') {
             return None;
         }
@@ -440,8 +447,12 @@ impl<'t> Reader<'t, '_, '_> {
             return self.end_flow(i, line_end, depth);
         }
         loop {
+            let item = i;
             i = self.flow_node(i, line_end, depth, map)?;
             if map {
+                if i - item > MAX_KEY {
+                    return None;
+                }
                 i = self.skip_spaces(i, line_end);
                 if self.bytes.get(i) != Some(&b':') || self.bytes.get(i + 1) != Some(&b' ') {
                     return None;
