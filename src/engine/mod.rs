@@ -337,11 +337,8 @@ impl Engine {
             .find(|m| m.id.eq_ignore_ascii_case(selector) || m.name == selector)
     }
 
-    /// Runs every rule over every object, in parallel. Objects read only for
-    /// context are evaluated too: their findings are dropped later, by span,
-    /// since an object may well hold values written in a reported file.
-    /// Checks the objects for which `checked` holds (by index) with the
-    /// rules that apply to them.
+    /// Checks, in parallel, the objects for which `checked` holds (by index)
+    /// with the rules that apply to them.
     pub fn evaluate(
         &self,
         relations: &Relations,
@@ -513,6 +510,8 @@ fn compile_file(
 /// classes instead of asking every rule: most rules name a kind or two.
 #[derive(Default)]
 struct RuleIndex {
+    /// How many rules there are.
+    rules: usize,
     /// Rules for every object of a format.
     any: HashMap<Format, Vec<u32>>,
     /// Rules by format and the kind or class they name.
@@ -521,7 +520,10 @@ struct RuleIndex {
 
 impl RuleIndex {
     fn new(rules: &[Rule]) -> Self {
-        let mut index = RuleIndex::default();
+        let mut index = RuleIndex {
+            rules: rules.len(),
+            ..RuleIndex::default()
+        };
         for (i, rule) in rules.iter().enumerate() {
             let (kinds, classes) = rule.targets();
             if kinds.is_empty() && classes.is_empty() {
@@ -541,15 +543,28 @@ impl RuleIndex {
 
     /// Indexes of the rules that may apply to the object, ascending.
     fn candidates(&self, object: &Object) -> Vec<u32> {
-        let any = self.any.get(&object.format).into_iter().flatten();
         let named = self.named.get(&object.format);
         let by_name = std::iter::once(&*object.kind)
             .chain(object.classes.iter().copied())
-            .filter_map(|name| named?.get(name))
-            .flatten();
-        let mut found: Vec<u32> = any.chain(by_name).copied().collect();
-        found.sort_unstable();
-        found.dedup();
+            .filter_map(|name| named?.get(name));
+        let lists = self.any.get(&object.format).into_iter().chain(by_name);
+        // The lists as bits of a set: ascending and once each, without the
+        // sort a few hundred indexes per object would cost.
+        let mut bits = vec![0u64; self.rules.div_ceil(64)];
+        let mut count = 0;
+        for list in lists {
+            count += list.len();
+            for &i in list {
+                bits[i as usize / 64] |= 1 << (i % 64);
+            }
+        }
+        let mut found = Vec::with_capacity(count);
+        for (word_index, mut word) in bits.into_iter().enumerate() {
+            while word != 0 {
+                found.push(word_index as u32 * 64 + word.trailing_zeros());
+                word &= word - 1;
+            }
+        }
         found
     }
 }

@@ -476,13 +476,16 @@ impl<'t> Reader<'t, '_, '_> {
     }
 
     /// Closes the flow collection whose bracket is at `bracket`. The full
-    /// parser ends the outermost one where the next token is looked for:
-    /// past the spaces and comment after it, at the line's end.
+    /// parser ends it where the next token starts: past the spaces after
+    /// it, and past a comment, at the line's end.
     fn end_flow(&mut self, bracket: usize, line_end: usize, depth: usize) -> Option<usize> {
-        let end = match depth {
-            0 if !self.rest_is_blank(bracket + 1, line_end) => return None,
-            0 => line_end,
-            _ => bracket + 1,
+        if depth == 0 && !self.rest_is_blank(bracket + 1, line_end) {
+            return None;
+        }
+        let next = self.skip_spaces(bracket + 1, line_end);
+        let end = match self.bytes.get(next) {
+            Some(b'#') => line_end,
+            _ => next,
         };
         self.builder.end_collection(end).ok()?;
         Some(bracket + 1)
