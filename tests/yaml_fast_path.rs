@@ -101,6 +101,7 @@ fn each_construct_of_the_subset_reads_as_the_full_parser_reads_it() {
         "a: |\n    deep\n  # less indented comment\nb: 1\n",
         "empty:\nnext: 1\nlast:\n",
         "flow: {a: 1, b: [x, {c: d}], \"e\": 'f'}\nnone: {}\nnil: []\n",
+        "spaced: [ {a: [x] }, [ y ] ,z ]   # c\n",
         "---\na: 1\n---\n# between\n- x\n- y\n---\n",
         "a: b#c\nurl: http://example.com:8080/x\nneg: -1\nt: true\nn: null\nf: 1.5e3\n",
         "  indented: root\n  second: 1\n",
