@@ -157,6 +157,8 @@ fn text_outside_the_subset_is_left_to_the_full_parser() {
         "scalar root\n",
         "{\"json\": true}\n",
         "a: 1\n b: 2\n",
+        "a: [x -, y]\n",
+        "a: [-]\n",
         // Longer than YAML lets an implicit key be.
         &format!("{}: v\n", "k".repeat(1100)),
         &format!("a: {{{}: v}}\n", "k".repeat(1100)),

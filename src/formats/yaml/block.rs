@@ -518,7 +518,15 @@ impl<'t> Reader<'t, '_, '_> {
                     Some(colon) => key && colon == plain.end,
                     None => matches!(self.bytes.get(stopped_at), Some(b',' | b']' | b'}')),
                 };
+                // saphyr refuses a `-` before a flow indicator where a word of
+                // a flow scalar starts (`[a -]`): any such `-` is left to it.
                 if !fine || text.is_empty() || stopped_at >= line_end {
+                    return None;
+                }
+                let dash_before_indicator = self.bytes[at..=stopped_at]
+                    .windows(2)
+                    .any(|pair| pair[0] == b'-' && b",[]{}".contains(&pair[1]));
+                if dash_before_indicator {
                     return None;
                 }
                 let step = self.builder.scalar(
@@ -671,7 +679,9 @@ fn plain_start(bytes: &[u8], at: usize, line_end: usize, flow: bool) -> bool {
         b'&' | b'*' | b'!' | b'|' | b'>' | b'\'' | b'"' | b'%' | b'@' | b'`' | b'#' | b'?'
         | b':' | b',' | b'[' | b']' | b'{' | b'}' => false,
         b'-' => {
-            at + 1 < line_end && !matches!(bytes[at + 1], b' ') && !(flow && bytes[at + 1] == b',')
+            at + 1 < line_end
+                && bytes[at + 1] != b' '
+                && !(flow && b",[]{}".contains(&bytes[at + 1]))
         }
         _ => true,
     }
