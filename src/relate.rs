@@ -65,76 +65,83 @@ impl<'a, K: std::hash::Hash + Eq + Copy, T: Copy> Index<'a, K, T> {
 
 pub struct Relations<'a> {
     objects: &'a [Object],
-    /// Objects by format and name.
-    by_name: Index<'a, (Format, &'a str), u32>,
-    /// Objects by format, label set, label key and value.
-    by_label: Index<'a, (Format, &'a str, &'a str, &'a str), u32>,
-    /// Objects by format (and namespace), for selectors no label narrows
-    /// down.
-    by_format: Index<'a, Format, u32>,
-    /// Objects by format and kind or class.
-    by_kind: HashMap<(Format, &'a str), Vec<u32>>,
-    /// Name links by format, relation and target name (and namespace).
-    named_links: Index<'a, (Format, &'a str, &'a str), LinkId>,
-    /// Selector links by format, relation and the label pair of their first
-    /// equality requirement.
-    selector_links: Index<'a, (Format, &'a str, &'a str, &'a str), LinkId>,
-    /// Selector links with no such requirement (they may select anything),
-    /// and links whose target is unknown (they may lead anywhere), by format
-    /// and relation.
-    broad_links: Index<'a, (Format, &'a str), LinkId>,
-    unknown_links: HashMap<(Format, &'a str), Vec<LinkId>>,
+    found: ObjectIndexes<'a>,
+    links: LinkIndexes<'a>,
     /// Tells this run's relations from any other's, for what evaluation
     /// keeps per object.
     run: u64,
 }
 
-impl<'a> Relations<'a> {
-    pub fn new(objects: &'a [Object]) -> Self {
-        static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let mut relations = Relations {
-            run: RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-            objects,
+/// What objects are found by: their names, labels, format and kind.
+struct ObjectIndexes<'a> {
+    by_name: Index<'a, (Format, &'a str), u32>,
+    by_label: Index<'a, (Format, &'a str, &'a str, &'a str), u32>,
+    by_format: Index<'a, Format, u32>,
+    by_kind: HashMap<(Format, &'a str), Vec<u32>>,
+}
+
+impl<'a> ObjectIndexes<'a> {
+    fn new(objects: &'a [Object]) -> Self {
+        let mut indexes = ObjectIndexes {
             by_name: Index::new(),
             by_label: Index::new(),
             by_format: Index::new(),
             by_kind: HashMap::default(),
-            named_links: Index::new(),
-            selector_links: Index::new(),
-            broad_links: Index::new(),
-            unknown_links: HashMap::default(),
         };
         for (index, object) in objects.iter().enumerate() {
             let index = index as u32;
             let format = object.format;
             let namespace = object.namespace.as_deref();
-            relations.by_format.push(format, namespace, index);
+            indexes.by_format.push(format, namespace, index);
             for kind in std::iter::once(&*object.kind).chain(object.classes.iter().copied()) {
-                relations
+                indexes
                     .by_kind
                     .entry((format, kind))
                     .or_default()
                     .push(index);
             }
             for name in names(object) {
-                relations.by_name.push((format, name), namespace, index);
+                indexes.by_name.push((format, name), namespace, index);
             }
             for set in &object.labels {
                 for (key, value) in &set.labels {
-                    relations
+                    indexes
                         .by_label
                         .push((format, set.name, key, value), namespace, index);
                 }
             }
+        }
+        indexes
+    }
+}
+
+/// The links of all objects, by what they lead to.
+struct LinkIndexes<'a> {
+    named_links: Index<'a, (Format, &'a str, &'a str), LinkId>,
+    selector_links: Index<'a, (Format, &'a str, &'a str, &'a str), LinkId>,
+    broad_links: Index<'a, (Format, &'a str), LinkId>,
+    unknown_links: HashMap<(Format, &'a str), Vec<LinkId>>,
+}
+
+impl<'a> LinkIndexes<'a> {
+    fn new(objects: &'a [Object]) -> Self {
+        let mut indexes = LinkIndexes {
+            named_links: Index::new(),
+            selector_links: Index::new(),
+            broad_links: Index::new(),
+            unknown_links: HashMap::default(),
+        };
+        for (index, object) in objects.iter().enumerate() {
+            let format = object.format;
             for (link_index, link) in object.links.iter().enumerate() {
                 let id = LinkId {
-                    object: index,
+                    object: index as u32,
                     link: link_index as u32,
                 };
                 match link.target.possible() {
                     Target::Name {
                         name, namespace, ..
-                    } => relations.named_links.push(
+                    } => indexes.named_links.push(
                         (format, link.relation, name),
                         namespace.as_deref(),
                         id,
@@ -144,18 +151,18 @@ impl<'a> Relations<'a> {
                         namespace,
                         ..
                     } => match first_equality(requirements) {
-                        Some((key, value)) => relations.selector_links.push(
+                        Some((key, value)) => indexes.selector_links.push(
                             (format, link.relation, key, value),
                             namespace.as_deref(),
                             id,
                         ),
-                        None => relations.broad_links.push(
+                        None => indexes.broad_links.push(
                             (format, link.relation),
                             namespace.as_deref(),
                             id,
                         ),
                     },
-                    Target::Unknown | Target::Possibly(_) => relations
+                    Target::Unknown | Target::Possibly(_) => indexes
                         .unknown_links
                         .entry((format, link.relation))
                         .or_default()
@@ -163,7 +170,23 @@ impl<'a> Relations<'a> {
                 }
             }
         }
-        relations
+        indexes
+    }
+}
+
+impl<'a> Relations<'a> {
+    pub fn new(objects: &'a [Object]) -> Self {
+        static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        // The objects' own indexes and the links' are independent: built
+        // side by side, as relating is otherwise one thread's work.
+        let (found, links) =
+            rayon::join(|| ObjectIndexes::new(objects), || LinkIndexes::new(objects));
+        Relations {
+            run: RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            objects,
+            found,
+            links,
+        }
     }
 
     /// Unique to this set of relations among all made in the process.
@@ -183,11 +206,17 @@ impl<'a> Relations<'a> {
     /// every object of the format), in input order.
     pub fn of_kinds(&self, format: Format, kinds: &[Box<str>]) -> Vec<u32> {
         if kinds.is_empty() {
-            return self.by_format.all.get(&format).cloned().unwrap_or_default();
+            return self
+                .found
+                .by_format
+                .all
+                .get(&format)
+                .cloned()
+                .unwrap_or_default();
         }
         let mut found: Vec<u32> = kinds
             .iter()
-            .filter_map(|kind| self.by_kind.get(&(format, &**kind)))
+            .filter_map(|kind| self.found.by_kind.get(&(format, &**kind)))
             .flatten()
             .copied()
             .collect();
@@ -204,21 +233,24 @@ impl<'a> Relations<'a> {
             Target::Unknown | Target::Possibly(_) => return Resolved::Unknown,
             Target::Name {
                 name, namespace, ..
-            } => self
-                .by_name
-                .within((format, &**name), namespace.as_deref(), &mut candidates),
+            } => {
+                self.found
+                    .by_name
+                    .within((format, &**name), namespace.as_deref(), &mut candidates)
+            }
             Target::Selector {
                 labels,
                 requirements,
                 namespace,
                 ..
             } => match first_equality(requirements) {
-                Some((key, value)) => self.by_label.within(
+                Some((key, value)) => self.found.by_label.within(
                     (format, *labels, key, value),
                     namespace.as_deref(),
                     &mut candidates,
                 ),
                 None => self
+                    .found
                     .by_format
                     .within(format, namespace.as_deref(), &mut candidates),
             },
@@ -249,21 +281,27 @@ impl<'a> Relations<'a> {
         let namespace = object.namespace.as_deref();
         let mut found: Vec<LinkId> = Vec::new();
         for name in names(object) {
-            self.named_links
+            self.links
+                .named_links
                 .within((format, relation, name), namespace, &mut found);
         }
         for set in &object.labels {
             for (key, value) in &set.labels {
-                self.selector_links
-                    .within((format, relation, key, value), namespace, &mut found);
+                self.links.selector_links.within(
+                    (format, relation, key, value),
+                    namespace,
+                    &mut found,
+                );
             }
         }
-        self.broad_links
+        self.links
+            .broad_links
             .within((format, relation), namespace, &mut found);
         found.retain(|&id| id.object != to && leads_to(self.link(id).target.possible(), object));
         found.sort_unstable();
         found.dedup();
         let unknown = self
+            .links
             .unknown_links
             .get(&(format, relation))
             .is_some_and(|links| links.iter().any(|id| id.object != to));
