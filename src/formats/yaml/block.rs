@@ -406,10 +406,11 @@ impl<'t> Reader<'t, '_, '_> {
         let body = &text[at + 1..line_end];
         if quote == b'"' {
             let close = body.find(['"', '\\'])?;
-            if body.as_bytes()[close] == b'\\' {
-                return None;
+            if body.as_bytes()[close] == b'"' {
+                return Some((Cow::Borrowed(&body[..close]), at + 1 + close + 1));
             }
-            return Some((Cow::Borrowed(&body[..close]), at + 1 + close + 1));
+            let (text, close) = unescape(body)?;
+            return Some((Cow::Owned(text), at + 1 + close + 1));
         }
         let mut i = 0;
         let mut doubled = false;
@@ -519,13 +520,14 @@ impl<'t> Reader<'t, '_, '_> {
                     None => matches!(self.bytes.get(stopped_at), Some(b',' | b']' | b'}')),
                 };
                 // saphyr refuses a `-` before a flow indicator where a word of
-                // a flow scalar starts (`[a -]`): any such `-` is left to it.
+                // a flow scalar starts (`[a -]`; `[--]` is fine).
                 if !fine || text.is_empty() || stopped_at >= line_end {
                     return None;
                 }
-                let dash_before_indicator = self.bytes[at..=stopped_at]
-                    .windows(2)
-                    .any(|pair| pair[0] == b'-' && b",[]{}".contains(&pair[1]));
+                let bytes = self.bytes;
+                let dash_before_indicator = (at + 1..stopped_at).any(|j| {
+                    bytes[j - 1] == b' ' && bytes[j] == b'-' && b",[]{}".contains(&bytes[j + 1])
+                });
                 if dash_before_indicator {
                     return None;
                 }
@@ -655,6 +657,59 @@ impl<'t> Reader<'t, '_, '_> {
         let next = self.skip_spaces(at, line_end);
         next == line_end || (next > at && self.bytes[next] == b'#')
     }
+}
+
+/// The text of a double-quoted scalar whose body (after the opening quote)
+/// holds an escape, and where its closing quote is; `None` for an escape
+/// the full parser refuses or a line break escaped.
+fn unescape(body: &str) -> Option<(String, usize)> {
+    let mut text = String::with_capacity(body.len());
+    let mut chars = body.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Some((text, i)),
+            '\\' => {
+                let (_, escape) = chars.next()?;
+                let code_length = match escape {
+                    'x' => 2,
+                    'u' => 4,
+                    'U' => 8,
+                    _ => 0,
+                };
+                if code_length == 0 {
+                    text.push(match escape {
+                        '0' => '\0',
+                        'a' => '\x07',
+                        'b' => '\x08',
+                        't' => '\t',
+                        'n' => '\n',
+                        'v' => '\x0b',
+                        'f' => '\x0c',
+                        'r' => '\r',
+                        'e' => '\x1b',
+                        ' ' => ' ',
+                        '"' => '"',
+                        '/' => '/',
+                        '\\' => '\\',
+                        'N' => '\u{85}',
+                        '_' => '\u{a0}',
+                        'L' => '\u{2028}',
+                        'P' => '\u{2029}',
+                        _ => return None,
+                    });
+                    continue;
+                }
+                let mut value = 0u32;
+                for _ in 0..code_length {
+                    let digit = chars.next()?.1.to_digit(16)?;
+                    value = (value << 4) | digit;
+                }
+                text.push(char::from_u32(value)?);
+            }
+            c => text.push(c),
+        }
+    }
+    None
 }
 
 #[derive(Clone, Copy, PartialEq)]
