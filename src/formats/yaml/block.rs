@@ -117,7 +117,7 @@ impl<'t> Reader<'t, '_, '_> {
                 return None;
             }
             if indent == 0 && (line.starts_with("---") || line.starts_with("...")) {
-                if line.trim_end() != "---" {
+                if line.trim_end_matches(' ') != "---" {
                     return None;
                 }
                 self.end_document(start, start + 3)?;
