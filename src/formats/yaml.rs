@@ -104,9 +104,12 @@ struct KeyIndex(HashMap<Key, Span>);
 
 impl KeyIndex {
     /// Where `key` is first defined among `entries`, which this indexes.
-    fn find(&self, entries: &[Entry], key: &str) -> Option<Span> {
+    /// Every key of a file is interned (`intern`), so two are the same
+    /// text exactly when they are the same allocation.
+    fn find(&self, entries: &[Entry], key: &Key) -> Option<Span> {
         if self.0.is_empty() {
-            entries.iter().find(|e| &*e.key == key).map(|e| e.key_span)
+            let same = |e: &&Entry| std::sync::Arc::ptr_eq(&e.key, key);
+            entries.iter().find(same).map(|e| e.key_span)
         } else {
             self.0.get(key).copied()
         }
