@@ -361,13 +361,86 @@ impl<'t> Reader<'t, '_, '_> {
                     // `a: b: c`: not a value.
                     return None;
                 }
-                let text = Cow::Borrowed(&self.text[at..plain.end]);
+                let commented = self.skip_spaces(plain.end, line_end) < line_end;
+                let (text, end) = self.continued(at, plain.end, parent, commented)?;
                 let step = self
                     .builder
-                    .scalar(text, ScalarStyle::Plain, 0, None, at, plain.end);
+                    .scalar(text, ScalarStyle::Plain, 0, None, at, end);
                 step.ok()
             }
         }
+    }
+
+    /// A plain scalar whose first line runs from `at` to `first_end`
+    /// (`commented`: a comment ends that line), with the lines that continue
+    /// it, more indented than `parent`: its text and end, or `None` for
+    /// continuations left to the full parser. Generated manifests (CRDs'
+    /// descriptions) wrap long text so.
+    fn continued(
+        &mut self,
+        at: usize,
+        first_end: usize,
+        parent: usize,
+        mut commented: bool,
+    ) -> Option<(Cow<'t, str>, usize)> {
+        let text: &'t str = self.text;
+        let first = &text[at..first_end];
+        let mut folded: Option<String> = None;
+        let mut end = first_end;
+        let mut blanks = 0;
+        let mut line = self.pos;
+        let mut resume = self.pos;
+        while line < self.bytes.len() {
+            let line_end = self.line_end(line);
+            let text = &self.text[line..line_end];
+            let spaces = text.bytes().take_while(|&b| b == b' ').count();
+            let next = (line_end + 1).min(self.bytes.len());
+            if spaces == text.len() {
+                blanks += 1;
+                line = next;
+                continue;
+            }
+            let content = &text[spaces..];
+            if spaces <= parent || content.starts_with('#') {
+                // The scalar ended; a comment line ends it too (and what
+                // follows it is the main loop's to judge).
+                break;
+            }
+            let start = line + spaces;
+            if commented
+                || text.contains('\t')
+                || !plain_start(self.bytes, start, line_end, false)
+                || content.starts_with('-')
+            {
+                // A comment and then more (saphyr refuses it), a tab, or a
+                // line starting with an indicator.
+                return None;
+            }
+            let plain = self.plain(start, line_end, false);
+            if plain.colon.is_some() {
+                return None;
+            }
+            commented = self.skip_spaces(plain.end, line_end) < line_end;
+            let folded = folded.get_or_insert_with(|| first.to_string());
+            match blanks {
+                0 => folded.push(' '),
+                n => folded.extend(std::iter::repeat_n('\n', n)),
+            }
+            folded.push_str(&self.text[start..plain.end]);
+            end = plain.end;
+            blanks = 0;
+            line = next;
+            resume = next;
+            if line_end == self.bytes.len() {
+                break;
+            }
+        }
+        let Some(folded) = folded else {
+            return Some((Cow::Borrowed(first), first_end));
+        };
+        // The main loop reads on after the last line of the scalar.
+        self.pos = resume;
+        Some((Cow::Owned(folded), end))
     }
 
     /// A plain scalar from `at` to the end of its line, a comment, or a
