@@ -342,10 +342,11 @@ impl<'t> Reader<'t, '_, '_> {
     fn value(&mut self, at: usize, line_end: usize, parent: usize) -> Option<()> {
         match self.bytes[at] {
             b'"' | b'\'' => {
-                let (text, close) = self.quoted(at, line_end)?;
-                if !self.rest_is_blank(close, line_end) {
-                    return None;
-                }
+                let (text, close) = match self.quoted(at, line_end) {
+                    Some((text, close)) if self.rest_is_blank(close, line_end) => (text, close),
+                    Some(_) => return None,
+                    None => self.quoted_lines(at, line_end, parent)?,
+                };
                 let style = quote_style(self.bytes[at]);
                 self.builder.scalar(text, style, 0, None, at, close).ok()
             }
@@ -407,13 +408,10 @@ impl<'t> Reader<'t, '_, '_> {
                 break;
             }
             let start = line + spaces;
-            if commented
-                || text.contains('\t')
-                || !plain_start(self.bytes, start, line_end, false)
-                || content.starts_with('-')
-            {
+            if commented || text.contains('\t') || content.starts_with(['-', '?', ':']) {
                 // A comment and then more (saphyr refuses it), a tab, or a
-                // line starting with an indicator.
+                // line starting like a block entry or an explicit key.
+                // Other indicators (`&&`, `||` in a CEL rule) are text here.
                 return None;
             }
             let plain = self.plain(start, line_end, false);
@@ -502,6 +500,62 @@ impl<'t> Reader<'t, '_, '_> {
             };
             return Some((text, at + 1 + close + 1));
         }
+    }
+
+    /// A quoted value that opens at `at` and closes on a later line, each
+    /// more indented than `parent`: its text, folded as saphyr folds it (a
+    /// line break is a space, each blank line a line feed), and the offset
+    /// past the closing quote. Double-quoted lines with a backslash are left
+    /// to the full parser (an escape may hide a line break or a space).
+    fn quoted_lines(
+        &mut self,
+        at: usize,
+        line_end: usize,
+        parent: usize,
+    ) -> Option<(Cow<'t, str>, usize)> {
+        let quote = self.bytes[at];
+        let first = &self.text[at + 1..line_end];
+        if closing_quote(first, quote).is_some() || quote == b'"' && first.contains('\\') {
+            return None;
+        }
+        let mut value = unquote(first.trim_end_matches(' '), quote);
+        let mut blanks = 0;
+        let mut line = self.pos;
+        while line < self.bytes.len() {
+            let end = self.line_end(line);
+            let row = &self.text[line..end];
+            let spaces = row.bytes().take_while(|&b| b == b' ').count();
+            let next = (end + 1).min(self.bytes.len());
+            if spaces == row.len() {
+                blanks += 1;
+                line = next;
+                continue;
+            }
+            let content = &row[spaces..];
+            if spaces <= parent || row.contains('\t') || quote == b'"' && content.contains('\\') {
+                return None;
+            }
+            match blanks {
+                0 => value.push(' '),
+                n => value.extend(std::iter::repeat_n('\n', n)),
+            }
+            blanks = 0;
+            match closing_quote(content, quote) {
+                Some(close) => {
+                    value.push_str(&unquote(&content[..close], quote));
+                    let after = line + spaces + close + 1;
+                    if !self.rest_is_blank(after, end) {
+                        return None;
+                    }
+                    self.pos = next;
+                    return Some((Cow::Owned(value), after));
+                }
+                None => value.push_str(&unquote(content.trim_end_matches(' '), quote)),
+            }
+            line = next;
+        }
+        // Never closed.
+        None
     }
 
     /// A flow collection on one line, opening at `at`: the offset past its
@@ -784,6 +838,33 @@ fn unescape(body: &str) -> Option<(String, usize)> {
         }
     }
     None
+}
+
+/// Where the quote that closes a quoted scalar lies in `text` (a line's
+/// part of it), past doubled single quotes.
+fn closing_quote(text: &str, quote: u8) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == quote {
+            if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
+                i += 2;
+                continue;
+            }
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// A line's part of a quoted scalar without escapes (single quotes doubled
+/// in single-quoted ones).
+fn unquote(text: &str, quote: u8) -> String {
+    match quote {
+        b'\'' => text.replace("''", "'"),
+        _ => text.to_string(),
+    }
 }
 
 #[derive(Clone, Copy, PartialEq)]
