@@ -1,11 +1,12 @@
 //! A fast path for YAML written the way manifests are: block mappings and
-//! sequences, one-line scalars and flow collections, literal and folded
-//! block scalars, comments and `---`. It reads a line at a time and feeds
+//! sequences, plain and quoted scalars (wrapped over lines or not), one-line
+//! flow collections, literal and folded block scalars, comments and `---`.
+//! It reads a line at a time and feeds
 //! the same [`Builder`] as the full parser, borrowing plain and quoted text
 //! from the source, with the spans the full parser would give.
 //!
 //! Whatever lies outside that subset (anchors, aliases, tags, multi-line
-//! plain or quoted scalars, tabs in the structure, carriage returns,
+//! keys and flow collections, tabs in the structure, carriage returns,
 //! explicit keys, directives, and anything malformed) makes it give up, and
 //! the full parser reads the whole file: it never has to be right about an
 //! error, only about text it accepts. `tests/yaml_fast_path.rs` and the
