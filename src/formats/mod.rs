@@ -95,9 +95,6 @@ impl Loaded {
     }
 }
 
-/// Turns the files of one format into objects. Kubernetes files stand alone
-/// and are parsed in parallel; formats whose files depend on each other
-/// (modules, includes) are given all of their files at once.
 /// Whether every object `load` builds from files of this format holds only
 /// spans of the file it is anchored in: manifests are read one file at a
 /// time, while a Terraform module's values are written by its caller and an
@@ -106,6 +103,9 @@ pub fn objects_stay_in_their_file(format: Format) -> bool {
     format == Format::Kubernetes
 }
 
+/// Turns the files of one format into objects. Kubernetes files stand alone
+/// and are parsed in parallel; formats whose files depend on each other
+/// (modules, includes) are given all of their files at once.
 pub fn load(format: Format, files: &[SourceId], loader: &dyn Loader, options: &Options) -> Loaded {
     let sources = loader.sources();
     let mut loaded = Loaded::default();
