@@ -1,7 +1,9 @@
 //! A span-preserving YAML front end: `saphyr-parser` events feed our own
 //! [`Node`] builder, so every node and key keeps its byte span, aliases are
 //! expanded under a budget (alias bombs become findings), duplicate keys are
-//! seen, and nesting is bounded. JSON is read by the same parser.
+//! seen, and nesting is bounded. JSON is read by the same parser. Most
+//! manifests take a fast path (`block`) into the same builder instead, and
+//! whatever it does not read goes to saphyr.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, hash_map};
