@@ -72,6 +72,17 @@ fn hostile_files() -> Vec<Hostile> {
     // key with all before it.
     let wide_object: String = (0..500_000).map(|i| format!("    k{i} = {i}\n")).collect();
     vec![
+        // Objects nested as operands of `/`, unclosed (found by the
+        // `terraform` fuzz target): hcl-edit took 2 s to give up on these
+        // 879 bytes, doubling with every level.
+        Hostile {
+            name: "tf/operands/main.tf",
+            content: include_bytes!("fuzz-regressions/terraform/operands-nested-in-unclosed-objects")
+                .to_vec(),
+            expected: &["tf/operands/main.tf:2:92: error[AW001] objects and lists nested as \
+                         operands more than 8 deep cannot be parsed in bounded time; the file \
+                         is not checked"],
+        },
         Hostile {
             name: "tf/wide/main.tf",
             content: format!("locals {{\n  big = {{\n{wide_object}  }}\n}}\n").into_bytes(),

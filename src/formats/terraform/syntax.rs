@@ -164,16 +164,33 @@ const MAX_REPEATED_KEYS: usize = 64;
 /// (one object of some 14,000 keys, or any number of ordinary ones).
 const KEY_COMPARISONS: usize = 100_000_000;
 
-/// Where the key that exhausts [`KEY_COMPARISONS`] starts. Counts every `=`
-/// and `:` directly in an object constructor, outside strings and comments
-/// (an over-count: a `? :` in a value counts too). A `{` opens an object
-/// where a value is expected, and a block after its type and labels.
-fn key_past_budget(text: &str) -> Option<usize> {
+/// How many objects and lists may be open at once as operands of a binary
+/// or unary operator (`a / {…}`). When such an operand does not parse,
+/// hcl-edit parses it a second time at every level on its way out
+/// (`binary_ops` rewinds, `expr_inner` tries again), so the time doubles
+/// with each level: 20 levels in 879 bytes took 2 s (found by the
+/// `terraform` fuzz target). Real configurations compare with an object
+/// or a list now and then (`x == {}`), never nested.
+const MAX_OPERAND_BRACKETS: usize = 8;
+
+/// Where the file first nests more than [`MAX_OPERAND_BRACKETS`] operands,
+/// or the key that exhausts [`KEY_COMPARISONS`] starts, with what to say
+/// there. Counts every `=` and `:` directly in an object constructor,
+/// outside strings and comments (an over-count: a `? :` in a value counts
+/// too). A `{` opens an object where a value is expected, and a block after
+/// its type and labels.
+fn past_budget(text: &str) -> Option<(usize, &'static str)> {
     let bytes = text.as_bytes();
     let line_end = |i: usize| memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |n| i + n);
     // For each open brace, the keys of its object so far (None: a block).
     let mut open: Vec<Option<usize>> = Vec::new();
     let (mut comparisons, mut last, mut i) = (0usize, b'\n', 0);
+    // The open brackets, each with whether it is (in) an operand; a closing
+    // one that does not match the innermost closes nothing. `operator`: an
+    // operator came since the current expression of the innermost bracket
+    // began, so what opens now is part of an operand.
+    let mut brackets: Vec<(u8, bool)> = Vec::new();
+    let (mut operands, mut operator) = (0, false);
     while i < bytes.len() {
         let byte = bytes[i];
         match byte {
@@ -196,22 +213,55 @@ fn key_past_budget(text: &str) -> Option<usize> {
                 i = memchr::memmem::find(&bytes[i + 2..], b"*/").map_or(bytes.len(), |n| i + n + 3);
                 continue;
             }
-            b'{' => open
-                .push(matches!(last, b'=' | b':' | b'(' | b',' | b'[' | b'?' | b'>').then_some(0)),
-            b'}' => {
-                open.pop();
+            b'{' | b'[' | b'(' => {
+                brackets.push((byte, operator));
+                operands += usize::from(operator);
+                if operands > MAX_OPERAND_BRACKETS {
+                    return Some((i, OPERANDS));
+                }
+                operator = false;
+                if byte == b'{' {
+                    let object = matches!(last, b'=' | b':' | b'(' | b',' | b'[' | b'?' | b'>');
+                    open.push(object.then_some(0));
+                }
             }
+            b'}' | b']' | b')' => {
+                let opening = match byte {
+                    b'}' => b'{',
+                    b']' => b'[',
+                    _ => b'(',
+                };
+                if let Some(&(innermost, operand)) = brackets.last()
+                    && innermost == opening
+                {
+                    brackets.pop();
+                    operands -= usize::from(operand);
+                    // The bracket closed a term of the expression around it.
+                    operator = operand;
+                }
+                if byte == b'}' {
+                    open.pop();
+                }
+            }
+            // A new item, value or branch begins.
+            b',' | b'?' => operator = false,
+            // `=>` of a `for` expression is no operator.
+            b'>' if i > 0 && bytes[i - 1] == b'=' => operator = false,
+            b'/' | b'*' | b'%' | b'+' | b'-' | b'&' | b'|' | b'<' | b'>' | b'!' => operator = true,
             b'=' | b':' => {
-                let operator = byte == b'='
+                let comparison = byte == b'='
                     && (matches!(bytes.get(i + 1), Some(b'=' | b'>'))
                         || matches!(last, b'=' | b'!' | b'<' | b'>')
                             && i > 0
                             && bytes[i - 1] == last);
-                if let (false, Some(Some(keys))) = (operator, open.last_mut()) {
+                // An assignment or a `:` starts a new expression; `==` is an
+                // operator (`=>` is neither, and is settled at its `>`).
+                operator = comparison && bytes.get(i + 1) != Some(&b'>');
+                if let (false, Some(Some(keys))) = (comparison, open.last_mut()) {
                     comparisons += *keys;
                     *keys += 1;
                     if comparisons > KEY_COMPARISONS {
-                        return Some(i);
+                        return Some((i, WIDE));
                     }
                 }
             }
@@ -225,14 +275,19 @@ fn key_past_budget(text: &str) -> Option<usize> {
     None
 }
 
+const OPERANDS: &str = "objects and lists nested as operands more than 8 deep cannot be \
+                        parsed in bounded time; the file is not checked";
+const WIDE: &str =
+    "the objects of this file have too many keys to parse in bounded time; split them";
+
 fn parse_native(source: &Source) -> Parsed {
     let mut text = std::borrow::Cow::Borrowed(source.text.as_str());
     let mut parsed = Parsed::default();
-    if let Some(offset) = key_past_budget(&text) {
+    if let Some((offset, message)) = past_budget(&text) {
         parsed.diagnostics.push(Diagnostic::new(
             Problem::ParseError,
             Span::new(source.id, offset, offset + 1),
-            "the objects of this file have too many keys to parse in bounded time; split them",
+            message,
         ));
         return parsed;
     }
@@ -789,35 +844,61 @@ mod tests {
     }
 
     #[test]
+    fn objects_and_lists_nest_as_operands_at_most_8_deep() {
+        let nested =
+            |depth: usize| format!("x = {}1{}\n", "a / {k = ".repeat(depth), "}".repeat(depth));
+        assert_eq!(past_budget(&nested(8)), None);
+        let (at, message) = past_budget(&nested(9)).expect("too deep");
+        assert_eq!((at, message), (4 + 9 * 8 + 4, OPERANDS));
+        // Not operands: values, list items, `for` results, comparisons
+        // that close, brackets in strings and comments.
+        let values = format!("x = {}1{}\n", "{k = [".repeat(20), "]}".repeat(20));
+        assert_eq!(past_budget(&values), None);
+        let fors = format!(
+            "x = {}1{}\n",
+            "{for k, v in y : k => ".repeat(20),
+            "}".repeat(20)
+        );
+        assert_eq!(past_budget(&fors), None);
+        let compared = "x = a == {} && b != [] || c == {}\n".repeat(100);
+        assert_eq!(past_budget(&compared), None);
+        let quoted = format!("x = \"{}\" # {}\n", "-[".repeat(20), "/{".repeat(20));
+        assert_eq!(past_budget(&quoted), None);
+        // A closing bracket of the other kind closes nothing.
+        let mismatched = format!("x = {}1\n", "a/{k: ]".repeat(9));
+        assert_eq!(past_budget(&mismatched).map(|(_, m)| m), Some(OPERANDS));
+    }
+
+    #[test]
     fn only_keys_of_objects_cost_comparisons() {
         let object =
             |keys: usize| -> String { (0..keys).map(|i| format!("    k{i} = {i}\n")).collect() };
         // 14,143 keys are just over the budget of one object.
         let huge = format!("locals {{\n  big = {{\n{}  }}\n}}\n", object(14_143));
-        let at = key_past_budget(&huge).expect("over budget");
+        let (at, _) = past_budget(&huge).expect("over budget");
         assert!(
             huge[..at].ends_with("    k14142 "),
             "{:?}",
             &huge[at - 20..at]
         );
-        assert_eq!(key_past_budget(&huge.replace("k14142 = 14142\n", "")), None);
+        assert_eq!(past_budget(&huge.replace("k14142 = 14142\n", "")), None);
         // The same keys as block attributes, in lists of objects, or
         // hidden in strings and comments cost nothing.
         let body = format!("locals {{\n{}}}\n", object(50_000));
-        assert_eq!(key_past_budget(&body), None);
+        assert_eq!(past_budget(&body), None);
         let small = (0..50_000)
             .map(|i| format!("  a{i} = [ # list\n {{ x = 1, y = \"a:b=c\" }} ]\n"))
             .collect::<String>();
-        assert_eq!(key_past_budget(&format!("locals {{\n{small}}}\n")), None);
+        assert_eq!(past_budget(&format!("locals {{\n{small}}}\n")), None);
         // 7,000 keys with a ternary (its `:` counts, twice 7,000 is under
         // budget) whose `==` must not count, or comments that must not.
         let compared = format!("a = {{\n{}}}\n", "  k = x == y ? 1 : 2\n".repeat(7_000));
-        assert_eq!(key_past_budget(&compared), None);
+        assert_eq!(past_budget(&compared), None);
         let commented = format!(
             "a = {{\n{}}}\n",
             "  k = 1 /* = : = : */ # = : = :\n".repeat(14_000)
         );
-        assert_eq!(key_past_budget(&commented), None);
+        assert_eq!(past_budget(&commented), None);
     }
 
     #[test]
