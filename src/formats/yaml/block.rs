@@ -394,22 +394,22 @@ impl<'t> Reader<'t, '_, '_> {
         let mut resume = self.pos;
         while line < self.bytes.len() {
             let line_end = self.line_end(line);
-            let text = &self.text[line..line_end];
-            let spaces = text.bytes().take_while(|&b| b == b' ').count();
+            let row = &self.text[line..line_end];
+            let spaces = row.bytes().take_while(|&b| b == b' ').count();
             let next = (line_end + 1).min(self.bytes.len());
-            if spaces == text.len() {
+            if spaces == row.len() {
                 blanks += 1;
                 line = next;
                 continue;
             }
-            let content = &text[spaces..];
+            let content = &row[spaces..];
             if spaces <= parent || content.starts_with('#') {
                 // The scalar ended; a comment line ends it too (and what
                 // follows it is the main loop's to judge).
                 break;
             }
             let start = line + spaces;
-            if commented || text.contains('\t') || content.starts_with(['-', '?', ':']) {
+            if commented || row.contains('\t') || content.starts_with(['-', '?', ':']) {
                 // A comment and then more (saphyr refuses it), a tab, or a
                 // line starting like a block entry or an explicit key.
                 // Other indicators (`&&`, `||` in a CEL rule) are text here.
