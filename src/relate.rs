@@ -74,9 +74,14 @@ pub struct Relations<'a> {
 
 /// What objects are found by: their names, labels, format and kind.
 struct ObjectIndexes<'a> {
+    /// Objects by format and name.
     by_name: Index<'a, (Format, &'a str), u32>,
+    /// Objects by format, label set, label key and value.
     by_label: Index<'a, (Format, &'a str, &'a str, &'a str), u32>,
+    /// Objects by format (and namespace), for selectors no label narrows
+    /// down.
     by_format: Index<'a, Format, u32>,
+    /// Objects by format and kind or class.
     by_kind: HashMap<(Format, &'a str), Vec<u32>>,
 }
 
@@ -117,8 +122,14 @@ impl<'a> ObjectIndexes<'a> {
 
 /// The links of all objects, by what they lead to.
 struct LinkIndexes<'a> {
+    /// Name links by format, relation and target name (and namespace).
     named_links: Index<'a, (Format, &'a str, &'a str), LinkId>,
+    /// Selector links by format, relation and the label pair of their first
+    /// equality requirement.
     selector_links: Index<'a, (Format, &'a str, &'a str, &'a str), LinkId>,
+    /// Selector links with no such requirement (they may select anything),
+    /// and links whose target is unknown (they may lead anywhere), by format
+    /// and relation.
     broad_links: Index<'a, (Format, &'a str), LinkId>,
     unknown_links: HashMap<(Format, &'a str), Vec<LinkId>>,
 }
