@@ -95,6 +95,15 @@ struct Reader<'t, 'b, 's> {
     had_root: bool,
 }
 
+/// One line of the text: its content (without the line feed), where it
+/// ends, how many spaces indent it, and where the next line starts.
+struct Row<'t> {
+    text: &'t str,
+    end: usize,
+    spaces: usize,
+    next: usize,
+}
+
 /// How a plain scalar on one line ends.
 struct Plain {
     /// The end of its text, trailing spaces left out.
@@ -137,6 +146,18 @@ impl<'t> Reader<'t, '_, '_> {
 
     fn line_end(&self, from: usize) -> usize {
         memchr(b'\n', &self.bytes[from..]).map_or(self.bytes.len(), |i| from + i)
+    }
+
+    /// The line that starts at `line`.
+    fn row(&self, line: usize) -> Row<'t> {
+        let end = self.line_end(line);
+        let text: &'t str = &self.text[line..end];
+        Row {
+            text,
+            end,
+            spaces: text.bytes().take_while(|&b| b == b' ').count(),
+            next: (end + 1).min(self.bytes.len()),
+        }
     }
 
     fn start_document(&mut self, explicit: bool) {
@@ -393,10 +414,12 @@ impl<'t> Reader<'t, '_, '_> {
         let mut line = self.pos;
         let mut resume = self.pos;
         while line < self.bytes.len() {
-            let line_end = self.line_end(line);
-            let row = &self.text[line..line_end];
-            let spaces = row.bytes().take_while(|&b| b == b' ').count();
-            let next = (line_end + 1).min(self.bytes.len());
+            let Row {
+                text: row,
+                end: line_end,
+                spaces,
+                next,
+            } = self.row(line);
             if spaces == row.len() {
                 blanks += 1;
                 line = next;
@@ -523,10 +546,12 @@ impl<'t> Reader<'t, '_, '_> {
         let mut blanks = 0;
         let mut line = self.pos;
         while line < self.bytes.len() {
-            let end = self.line_end(line);
-            let row = &self.text[line..end];
-            let spaces = row.bytes().take_while(|&b| b == b' ').count();
-            let next = (end + 1).min(self.bytes.len());
+            let Row {
+                text: row,
+                end,
+                spaces,
+                next,
+            } = self.row(line);
             if spaces == row.len() {
                 blanks += 1;
                 line = next;
