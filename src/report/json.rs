@@ -5,7 +5,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Report, Sequence};
+use super::{Report, pretty};
+use crate::finding::Finding;
 use crate::finding::Severity;
 use crate::source::{LineCol, Span};
 
@@ -114,32 +115,30 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             suppressed: report.suppressed(),
             skipped: report.skipped.len(),
         },
-        findings: Sequence::new(report.shown().map(|f| {
-            JsonFinding {
-                rule: &f.rule.id,
-                name: &f.rule.name,
-                severity: f.severity.name(),
-                message: &f.message,
-                location: location(report, f.span),
-                object: f.object.as_deref(),
-                template: f.template.as_deref(),
-                checklist: &f.rule.checklist,
-                related: f
-                    .related
-                    .iter()
-                    .map(|r| JsonRelated {
-                        message: &r.message,
-                        location: location(report, r.span),
-                    })
-                    .collect(),
-                fingerprint: &f.fingerprint,
-                suppression: f.suppression.as_ref().map(|s| JsonSuppression {
-                    kind: s.kind.sarif_name(),
-                    justification: &s.justification,
-                }),
-            }
-        })),
+        findings: pretty::List,
     };
-    serde_json::to_writer_pretty(&mut *out, &document)?;
-    writeln!(out)
+    let shown: Vec<&Finding> = report.shown().collect();
+    pretty::write(out, &document, &shown, |f| JsonFinding {
+        rule: &f.rule.id,
+        name: &f.rule.name,
+        severity: f.severity.name(),
+        message: &f.message,
+        location: location(report, f.span),
+        object: f.object.as_deref(),
+        template: f.template.as_deref(),
+        checklist: &f.rule.checklist,
+        related: f
+            .related
+            .iter()
+            .map(|r| JsonRelated {
+                message: &r.message,
+                location: location(report, r.span),
+            })
+            .collect(),
+        fingerprint: &f.fingerprint,
+        suppression: f.suppression.as_ref().map(|s| JsonSuppression {
+            kind: s.kind.sarif_name(),
+            justification: &s.justification,
+        }),
+    })
 }

@@ -4,15 +4,13 @@ mod compact;
 mod github;
 mod json;
 mod markdown;
+mod pretty;
 pub mod readiness;
 mod sarif;
 mod text;
 
-use std::cell::RefCell;
 use std::io::{self, Write};
 use std::sync::Arc;
-
-use serde::{Serialize, Serializer};
 
 use crate::finding::{Finding, RuleMeta, Severity, Skipped};
 use crate::source::{LineCol, Sources, Span};
@@ -149,26 +147,5 @@ impl Report<'_> {
             n => tally.push_str(&format!("; {n} checks skipped on unknown values")),
         }
         tally
-    }
-}
-
-/// Serializes the items of an iterator as a JSON array as they come, so a
-/// report never holds a serializable copy of every finding at once.
-struct Sequence<I>(RefCell<Option<I>>);
-
-impl<I> Sequence<I> {
-    fn new(items: I) -> Self {
-        Sequence(RefCell::new(Some(items)))
-    }
-}
-
-impl<I> Serialize for Sequence<I>
-where
-    I: Iterator,
-    I::Item: Serialize,
-{
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let items = self.0.borrow_mut().take();
-        serializer.collect_seq(items.into_iter().flatten())
     }
 }

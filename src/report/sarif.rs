@@ -4,15 +4,15 @@
 //! Unicode code points, with snippets; related locations; fixes where a rule
 //! knows the edit; suppressions; fingerprints that survive lines moving; the
 //! invocation's exit code; an `automationDetails.id` so that several runs can
-//! be uploaded side by side. Results are streamed, so a run with many
-//! findings never holds the whole document in memory.
+//! be uploaded side by side. Results are rendered in parallel a chunk at a
+//! time, so a run with many findings never holds the whole document in memory.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Report, Sequence};
+use super::{Report, pretty};
 use crate::finding::{Finding, RuleMeta, Severity};
 use crate::source::Span;
 
@@ -249,10 +249,6 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .collect();
     // Suppressed findings stay, with their suppressions: viewers show them
     // as accepted.
-    let results = report
-        .findings
-        .iter()
-        .map(|finding| result(report, finding, index[finding.rule.id.as_str()]));
     let log = Log {
         schema: SCHEMA,
         version: "2.1.0",
@@ -281,11 +277,12 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 },
             },
             column_kind: "unicodeCodePoints",
-            results: Sequence::new(results),
+            results: pretty::List,
         }],
     };
-    serde_json::to_writer_pretty(&mut *out, &log)?;
-    writeln!(out)
+    pretty::write(out, &log, report.findings, |finding| {
+        result(report, finding, index[finding.rule.id.as_str()])
+    })
 }
 
 fn result<'a>(report: &Report, finding: &'a Finding, rule_index: usize) -> SarifResult<'a> {
