@@ -1001,7 +1001,7 @@ fn scalar_or_structure(node: &Node) -> Result<Node> {
     }
 }
 
-fn lookup_first<'a>(paths: &[Path], focus: &Focus<'a>) -> Lookup<'a> {
+pub(crate) fn lookup_first<'a>(paths: &[Path], focus: &Focus<'a>) -> Lookup<'a> {
     let mut first_missing = None;
     for path in paths {
         match path.lookup(focus) {

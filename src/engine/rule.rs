@@ -1,11 +1,11 @@
 //! A rule file, compiled: metadata, what it applies to, its conditions and its
 //! message template.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use super::condition::{Condition, Outcome, Truth, Vocabulary, compile_path};
-use super::path::{Focus, Lookup, Path};
+use super::condition::{Condition, Outcome, Test, Truth, Vocabulary, compile_path, lookup_first};
+use super::path::{Focus, Lookup, Path, Root};
 use super::pattern::Pattern;
 use super::schema::{Fields, Result, error, string, strings};
 use crate::finding::{RuleMeta, Severity};
@@ -60,6 +60,7 @@ pub struct Rule {
     each: Option<&'static str>,
     /// Rows the rule is evaluated for, one at a time, as `$row`.
     table: Vec<Node>,
+    rows: Option<RowIndex>,
     when: Option<Condition>,
     /// Each condition must hold; each reports its own failures.
     require: Vec<Condition>,
@@ -268,6 +269,7 @@ impl Rule {
             fix: fields.get("fix").map(fix).transpose()?,
             file: None,
         };
+        let rows = RowIndex::new(&table, when.as_ref(), &require);
         Ok(Rule {
             meta: Arc::new(meta),
             format: vocabulary.format,
@@ -278,6 +280,7 @@ impl Rule {
             rendered,
             each,
             table,
+            rows,
             when,
             require,
             message,
@@ -332,13 +335,15 @@ impl Rule {
         let whole = Focus::object(relations, index);
         let mut violations: Vec<Violation> = Vec::new();
         let mut examined = 0;
-        let mut visit_row = |node: &Node, anchor: Span, row: Option<&Node>| {
+        // Whether the focus was examined for the row (its `when` did not rule
+        // it out).
+        let mut visit_row = |node: &Node, anchor: Span, row: Option<&Node>| -> bool {
             let focus = whole.start(node, anchor, row);
             // The other object a precondition involves (the Service that
             // makes a container serve traffic) is evidence too.
             let mut precondition = None;
             let outcomes: Vec<Outcome> = match self.when.as_ref().map(|when| when.eval(&focus)) {
-                Some(when) if when.truth == Truth::False => return,
+                Some(when) if when.truth == Truth::False => return false,
                 // Whether the rule applies is itself unknown.
                 Some(when) if when.truth == Truth::Unknown => vec![when],
                 when => {
@@ -349,7 +354,6 @@ impl Rule {
                         .collect()
                 }
             };
-            examined += 1;
             let first = violations.len();
             for outcome in outcomes {
                 let unknown = outcome.truth == Truth::Unknown;
@@ -382,14 +386,32 @@ impl Rule {
                     on_value: outcome.on_value && span == outcome.span,
                 });
             }
+            true
         };
+        // A focus is examined once, however many rows the table has.
         let mut visit = |node: &Node, anchor: Span| {
-            if self.table.is_empty() {
-                visit_row(node, anchor, None);
-            }
-            for row in &self.table {
-                visit_row(node, anchor, Some(row));
-            }
+            let seen = if self.table.is_empty() {
+                visit_row(node, anchor, None)
+            } else {
+                match self
+                    .rows
+                    .as_ref()
+                    .and_then(|rows| rows.of(&whole.start(node, anchor, None)))
+                {
+                    // The other rows pass: none of their values is the focus's.
+                    Some(rows) => {
+                        for &row in rows {
+                            visit_row(node, anchor, Some(&self.table[row]));
+                        }
+                        true
+                    }
+                    None => self
+                        .table
+                        .iter()
+                        .fold(false, |seen, row| visit_row(node, anchor, Some(row)) | seen),
+                }
+            };
+            examined += usize::from(seen);
         };
         match self.each.and_then(|name| object.view(name)) {
             None if self.each.is_some() => {}
@@ -412,6 +434,81 @@ impl Rule {
             }
         }
         (violations, examined)
+    }
+}
+
+/// A table's rows by the value a path of the focus must equal for a row to
+/// fail: a rule `not: {all-of: [{path: P, equals: {path: $row.F}}, …]}`
+/// (K8S123's `apiVersion` against thirty rows) can fail only for the rows
+/// whose `F` is the focus's `P`, so only those are evaluated. Every other
+/// row's `all-of` has a false condition, whatever the rest are.
+#[derive(Debug)]
+struct RowIndex {
+    paths: Vec<Path>,
+    rows: HashMap<Box<str>, Vec<usize>>,
+}
+
+impl RowIndex {
+    fn new(table: &[Node], when: Option<&Condition>, require: &[Condition]) -> Option<RowIndex> {
+        // A `when` could rule a focus out for some rows and not others.
+        if table.is_empty() || when.is_some() {
+            return None;
+        }
+        let [Condition::Not(inner)] = require else {
+            return None;
+        };
+        let Condition::AllOf(conditions) = &**inner else {
+            return None;
+        };
+        conditions.iter().find_map(|condition| {
+            let Condition::Test {
+                paths,
+                capture: None,
+                test: Test::EqualsPath(operand),
+            } = condition
+            else {
+                return None;
+            };
+            let [
+                Path {
+                    root: Root::Row,
+                    keys,
+                },
+            ] = &operand[..]
+            else {
+                return None;
+            };
+            // `$key` and `$row` are not values of the focus.
+            if paths
+                .iter()
+                .any(|p| matches!(p.root, Root::Key | Root::Row))
+            {
+                return None;
+            }
+            let mut rows: HashMap<Box<str>, Vec<usize>> = HashMap::new();
+            for (at, row) in table.iter().enumerate() {
+                let keys: Vec<&str> = keys.iter().map(|k| &**k).collect();
+                let value = row.at(&keys)?.as_str()?;
+                rows.entry(value.into()).or_default().push(at);
+            }
+            Some(RowIndex {
+                paths: paths.clone(),
+                rows,
+            })
+        })
+    }
+
+    /// The rows that may fail for this focus, when its value is text (any
+    /// other value, missing, unknown or not a string, has every row
+    /// evaluated).
+    fn of(&self, focus: &Focus) -> Option<&[usize]> {
+        match lookup_first(&self.paths, focus) {
+            Lookup::Found { node, .. } => {
+                let text = node.as_str()?;
+                Some(self.rows.get(text).map_or(&[][..], |rows| &rows[..]))
+            }
+            _ => None,
+        }
     }
 }
 
@@ -593,6 +690,47 @@ mod tests {
                 "PodDisruptionBudget uses policy/v1beta1; use policy/v1".to_string()
             )]
         );
+    }
+
+    /// The same rule evaluated every row (a `when` keeps the index away)
+    /// and only the rows under the focus's value: the same findings, the
+    /// same count of foci examined (one an object, not one a row).
+    #[test]
+    fn a_table_indexed_by_value_finds_what_every_row_finds() {
+        let body = "table:\n- {api: extensions/v1beta1, kinds: [Ingress], use: networking.k8s.io/v1}\n- {api: extensions/v1beta1, kinds: [Deployment], use: apps/v1}\n- {api: policy/v1beta1, kinds: [PodDisruptionBudget], use: policy/v1}\nrequire:\n  not:\n    all-of:\n    - {path: kind, in: {path: $row.kinds}}\n    - {path: apiVersion, equals: {path: $row.api}}\nmessage: '{kind} uses {value}; use {$row.use}'\n";
+        let indexed = rule(&format!("{HEAD}applies-to: {{format: kubernetes}}\n{body}"));
+        let every_row = rule(&format!(
+            "{HEAD}applies-to: {{format: kubernetes}}\nwhen: {{path: kind, present: true}}\n{body}"
+        ));
+        assert!(indexed.rows.is_some() && every_row.rows.is_none());
+        let manifest = "apiVersion: extensions/v1beta1\nkind: Deployment\n---\napiVersion: extensions/v1beta1\nkind: Ingress\n---\napiVersion: policy/v1beta1\nkind: Ingress\n---\napiVersion: apps/v1\nkind: Deployment\n---\napiVersion: 1\nkind: Ingress\n---\nkind: Ingress\n";
+        let found = findings(&indexed, manifest);
+        assert_eq!(found, findings(&every_row, manifest));
+        assert_eq!(
+            found,
+            [
+                (
+                    "Deployment".to_string(),
+                    "Deployment uses Deployment; use apps/v1".to_string()
+                ),
+                (
+                    "Ingress".to_string(),
+                    "Ingress uses Ingress; use networking.k8s.io/v1".to_string()
+                ),
+            ]
+        );
+        let examined = |rule: &Rule| {
+            let sources = crate::source::Sources::default();
+            let id = sources.push("m.yaml".into(), manifest.into());
+            let objects = kubernetes::parse(sources.get(id)).0;
+            let relations = crate::relate::Relations::new(&objects);
+            let examined: usize = (0..objects.len() as u32)
+                .map(|index| rule.check(&relations, index, &sources).1)
+                .sum();
+            (examined, objects.len())
+        };
+        assert_eq!(examined(&indexed), (5, 5));
+        assert_eq!(examined(&every_row), (5, 5));
     }
 
     #[test]
