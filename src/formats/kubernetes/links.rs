@@ -314,6 +314,8 @@ pub fn links(
             span: target.0,
         });
     }
+    // Links live as long as the run, and most objects have one to three.
+    links.shrink_to_fit();
     links
 }
 
