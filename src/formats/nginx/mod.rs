@@ -776,6 +776,7 @@ server {
 #[cfg(test)]
 mod hostile {
     use super::*;
+    use crate::model::{Node, Value};
 
     /// Cuts every fixture at many places and shuffles in stray quotes and
     /// braces: the parser and the object builder never panic.
@@ -806,7 +807,27 @@ mod hostile {
                 let piece = &text[..cut];
                 let source = Source::new(SourceId(0), "x/nginx.conf".into(), piece.into());
                 for main in [true, false] {
-                    let _ = embedded(&source, "x", piece, Offsets::Same, main);
+                    let (objects, diagnostics) = embedded(&source, "x", piece, Offsets::Same, main);
+                    let spans = diagnostics.iter().map(|d| d.span);
+                    let mut nodes: Vec<&Node> = objects.iter().map(|o| &o.body).collect();
+                    let mut all: Vec<Span> =
+                        spans.chain(objects.iter().map(|o| o.anchor)).collect();
+                    while let Some(node) = nodes.pop() {
+                        all.push(node.span);
+                        match &node.value {
+                            Value::List(items) => nodes.extend(items),
+                            Value::Map(map) => nodes.extend(map.entries.iter().map(|e| &e.value)),
+                            _ => {}
+                        }
+                    }
+                    for span in all {
+                        let (start, end) = (span.start as usize, span.end as usize);
+                        assert!(
+                            start <= end && end <= piece.len(),
+                            "{span:?} outside {piece:?}"
+                        );
+                        assert!(piece.is_char_boundary(start) && piece.is_char_boundary(end));
+                    }
                 }
             }
         }

@@ -523,9 +523,11 @@ fn occurrence_node(occurrence: &Occurrence, as_list: bool) -> Node {
             };
             Node::new(Value::List(values), span)
         }
-        super::parser::Body::Opaque { open, close } => Node::new(
+        // `statement.end` is past the closing `}`, or the text's end when
+        // the block is unterminated.
+        super::parser::Body::Opaque { open, .. } => Node::new(
             Value::Unknown("Lua code".into()),
-            occurrence.span(*open, close + 1),
+            occurrence.span(*open, statement.end),
         ),
         super::parser::Body::Block { open, .. } => {
             let block_span = occurrence.span(*open, statement.end);
