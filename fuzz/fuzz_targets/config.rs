@@ -4,11 +4,11 @@
 use std::path::Path;
 
 use airworthy::config::Config;
-use airworthy_fuzz::render_diagnostics;
+use airworthy_fuzz::check_spans;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {
     if let Err(error) = Config::parse(Path::new("/repo/.airworthy.yaml"), text.to_string()) {
-        render_diagnostics(error.diagnostics, &error.sources);
+        check_spans(&error.sources, &[], &error.diagnostics);
     }
 });

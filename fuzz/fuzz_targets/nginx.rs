@@ -3,7 +3,7 @@
 //! a file it includes).
 #![no_main]
 
-use airworthy_fuzz::{Scratch, files, load, render_diagnostics};
+use airworthy_fuzz::{Scratch, check_spans, files, load};
 use libfuzzer_sys::fuzz_target;
 
 thread_local! {
@@ -13,7 +13,7 @@ thread_local! {
 fuzz_target!(|data: &[u8]| {
     SCRATCH.with(|scratch| {
         let paths = scratch.write(&files(data, "nginx.conf"));
-        let (sources, _objects, diagnostics) = load(&paths);
-        render_diagnostics(diagnostics, &sources);
+        let (sources, objects, diagnostics) = load(&paths);
+        check_spans(&sources, &objects, &diagnostics);
     });
 });

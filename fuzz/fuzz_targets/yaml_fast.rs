@@ -12,7 +12,10 @@ fuzz_target!(|text: &str| {
     let source = Source::new(SourceId(0), PathBuf::from("fuzz.yaml"), text.to_string());
     if let Some(fast) = yaml::parse_fast(&source) {
         // Debug output compares NaN with NaN.
-        let (fast, full) = (format!("{fast:?}"), format!("{:?}", yaml::parse_full(&source)));
+        let (fast, full) = (
+            format!("{fast:?}"),
+            format!("{:?}", yaml::parse_full(&source)),
+        );
         assert_eq!(fast, full, "the fast path and the full parser disagree");
     }
 });
