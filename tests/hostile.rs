@@ -592,3 +592,63 @@ fn a_list_tested_against_another_costs_linear_time() {
     );
     assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
 }
+
+/// A one-line (minified) JSON manifest of 2,000 Pods, each with a finding:
+/// text output shows each finding's part of the line at its true column,
+/// reading a window around it, not the whole line for every finding (which
+/// took minutes).
+#[test]
+fn findings_on_one_long_line_render_as_text_in_linear_time() {
+    let _serial = one_at_a_time();
+    const PODS: usize = 2_000;
+    let pods: Vec<String> = (0..PODS)
+        .map(|i| {
+            format!(
+                r#"{{"apiVersion":"v1","kind":"Pod","metadata":{{"name":"p{i}"}},"spec":{{"containers":[{{"name":"app","image":"nginx:latest"}}]}}}}"#
+            )
+        })
+        .collect();
+    let list = format!(
+        r#"{{"apiVersion":"v1","kind":"List","items":[{}]}}"#,
+        pods.join(",")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pods.json"), &list).unwrap();
+    let run = run_in(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "text",
+            "--select",
+            "K8S301",
+            "pods.json",
+        ],
+        b"",
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let columns: Vec<usize> = list
+        .match_indices("\"nginx:latest\"")
+        .map(|(at, _)| at + 1)
+        .collect();
+    assert_eq!(columns.len(), PODS);
+    let headers: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with(" --> "))
+        .collect();
+    let expected: Vec<String> = columns
+        .iter()
+        .map(|c| format!(" --> pods.json:1:{c}"))
+        .collect();
+    assert_eq!(headers, expected);
+    let shown = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("1 | ...") && l.contains("nginx:latest"));
+    assert_eq!(
+        shown.count(),
+        PODS,
+        "each finding shows its part of the line"
+    );
+}
