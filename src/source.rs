@@ -1,6 +1,7 @@
 //! Sources (the text of one input file) and spans (byte ranges into them).
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// Index of a [`Source`] in the run's [`Sources`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -72,7 +73,14 @@ pub struct Source {
     pub text: String,
     pub role: Role,
     line_starts: Vec<u32>,
+    /// Characters before each `BLOCK` bytes of the text, made when a column
+    /// far into a long line is first asked for: counting from the line's
+    /// start made every finding on a minified file cost the whole line.
+    blocks: OnceLock<Vec<u32>>,
 }
+
+/// Columns closer than this to their line's start are counted directly.
+const BLOCK: usize = 256;
 
 impl Source {
     pub fn new(id: SourceId, path: PathBuf, text: String) -> Self {
@@ -88,6 +96,7 @@ impl Source {
             text,
             role,
             line_starts,
+            blocks: OnceLock::new(),
         }
     }
 
@@ -101,11 +110,31 @@ impl Source {
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
         let start = self.line_starts[line] as usize;
         let end = floor_char_boundary(&self.text, offset as usize);
-        let column = self.text[start..end].chars().count() + 1;
+        let column = if end - start <= BLOCK {
+            self.text[start..end].chars().count()
+        } else {
+            self.chars_before(end) - self.chars_before(start)
+        } + 1;
         LineCol {
             line: line + 1,
             column,
         }
+    }
+
+    /// The number of characters before byte `offset`, a char boundary.
+    fn chars_before(&self, offset: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        let blocks = self.blocks.get_or_init(|| {
+            let mut before = 0;
+            let mut blocks = vec![0];
+            for block in bytes.chunks_exact(BLOCK) {
+                before += chars_in(block);
+                blocks.push(before as u32);
+            }
+            blocks
+        });
+        let block = offset / BLOCK;
+        blocks[block] as usize + chars_in(&bytes[block * BLOCK..offset])
     }
 
     /// Byte range of the 1-based `line`, without its line terminator.
@@ -139,6 +168,12 @@ impl Source {
         let end = floor_char_boundary(&self.text, span.end as usize);
         &self.text[start..end.max(start)]
     }
+}
+
+/// The characters starting in `bytes` of UTF-8 (its bytes that are not
+/// continuation bytes).
+fn chars_in(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
 }
 
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
@@ -252,6 +287,29 @@ mod tests {
             sources.push(path.into(), String::new());
         }
         assert_eq!(sources.path_ranks(), [1, 0, 2, 0]);
+    }
+
+    /// Far into a long line, columns are counted from the nearest block: the
+    /// same as counting every character from the line's start.
+    #[test]
+    fn columns_far_into_long_lines_count_characters() {
+        let text = format!("x\n{}", "aé€😀\t".repeat(5_000));
+        let source = Source::new(SourceId(0), "a".into(), text.clone());
+        let line_start = 2;
+        let boundaries = (0..=text.len()).filter(|&at| text.is_char_boundary(at));
+        for offset in boundaries.filter(|at| at % 7 == 0 || *at > text.len() - 20) {
+            let expected = match offset {
+                0 | 1 => LineCol {
+                    line: 1,
+                    column: offset + 1,
+                },
+                _ => LineCol {
+                    line: 2,
+                    column: text[line_start..offset].chars().count() + 1,
+                },
+            };
+            assert_eq!(source.line_col(offset as u32), expected, "at {offset}");
+        }
     }
 
     #[test]
