@@ -223,17 +223,6 @@ pub fn check_spans(sources: &Sources, objects: &[Object], diagnostics: &[Diagnos
     }
 }
 
-/// Renders diagnostics as findings of the built-in input rules, in the
-/// formats that show source lines.
-pub fn render_diagnostics(diagnostics: Vec<Diagnostic>, sources: &Sources) {
-    let engine = engine();
-    let findings: Vec<Finding> = diagnostics
-        .into_iter()
-        .filter_map(|d| engine.diagnostic_finding(d, sources))
-        .collect();
-    render(&report(sources, &findings, &named_rules(&findings)));
-}
-
 /// The rules the findings name: describing all of the embedded ones in
 /// every SARIF log made each input cost milliseconds.
 pub fn named_rules(findings: &[Finding]) -> Vec<Arc<RuleMeta>> {
