@@ -5,7 +5,7 @@
 //! Paths in it are relative to the directory it is in.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use globset::{Glob, GlobMatcher};
 
@@ -146,8 +146,8 @@ fn read(root: &Node, base: &Path) -> schema::Result<Config> {
         config.rule_dirs = rules
             .strings("dirs")?
             .into_iter()
-            .map(|(dir, _)| base.join(dir))
-            .collect();
+            .map(|dir| inside(base, dir))
+            .collect::<schema::Result<_>>()?;
     }
     if let Some(paths) = fields.get("paths") {
         let paths = Fields::new(paths, PATH_KEYS, "`paths`")?;
@@ -170,7 +170,10 @@ fn read(root: &Node, base: &Path) -> schema::Result<Config> {
     }
     config.fail_on = fields.get("fail-on").map(severity).transpose()?;
     config.min_severity = fields.get("min-severity").map(severity).transpose()?;
-    config.baseline = fields.string("baseline")?.map(|b| base.join(b));
+    config.baseline = match fields.get("baseline") {
+        Some(node) => Some(inside(base, (string(node)?, node.span))?),
+        None => None,
+    };
     if let Some(nginx) = fields.get("nginx") {
         let nginx = Fields::new(nginx, &["entries"], "`nginx`")?;
         config.nginx_entries = globs(nginx.strings("entries")?, base)?;
@@ -180,8 +183,8 @@ fn read(root: &Node, base: &Path) -> schema::Result<Config> {
         config.terraform_var_files = terraform
             .strings("var-files")?
             .into_iter()
-            .map(|(file, _)| base.join(file))
-            .collect();
+            .map(|file| inside(base, file))
+            .collect::<schema::Result<_>>()?;
     }
     Ok(config)
 }
@@ -230,6 +233,21 @@ fn ignore(node: &Node, base: &Path) -> schema::Result<ConfigIgnore> {
         );
     }
     Ok(ignore)
+}
+
+/// A path the configuration names, below its directory. Paths given on the
+/// command line may be anywhere; the configuration is part of the
+/// repository, and a pull request could point it at the machine's files.
+fn inside(base: &Path, (path, span): (&str, Span)) -> schema::Result<PathBuf> {
+    let relative = Path::new(path);
+    if relative.is_absolute() || relative.components().any(|c| c == Component::ParentDir) {
+        return Err(schema_error(
+            span,
+            "a path in the configuration is relative to its directory and stays below it \
+             (no `..`, not absolute); name files elsewhere on the command line",
+        ));
+    }
+    Ok(base.join(relative))
 }
 
 fn severity(node: &Node) -> schema::Result<Severity> {
@@ -369,6 +387,15 @@ mod tests {
         assert_eq!(at, "soon");
         let (_, message) = first_error("ignore:\n- {reason: everything}\n");
         assert!(message.contains("silence everything"));
+        for escape in [
+            "rules: {dirs: [../policies]}\n",
+            "baseline: /etc/passwd\n",
+            "terraform: {var-files: [envs/../../prod.tfvars]}\n",
+        ] {
+            let (at, message) = first_error(escape);
+            assert!(escape.contains(&format!("{at}\n")) || escape.contains(&format!("{at}]")));
+            assert!(message.contains("stays below it"), "{message}");
+        }
         let broken = load("rules: [\n").unwrap_err();
         assert_eq!(broken.diagnostics[0].problem, Problem::ParseError);
     }

@@ -5,16 +5,87 @@ use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::formats::{self, Loader};
 use crate::model::Format;
-use crate::source::{Role, SourceId, Sources};
+use crate::source::{Role, SourceId, Sources, display_path};
 
 /// Files larger than this are reported, not read, unless told otherwise.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+
+/// Where a run may read: below the repositories of the paths it checks (a
+/// path outside git is its own root) and its context directory, and the
+/// files named on the command line. A file that a symbolic link, or `..` or
+/// an absolute path in an include or a module source, leads out of them is
+/// not read: a pull request could otherwise have the machine's files
+/// (`config.yaml -> /etc/passwd`) parsed and quoted in its findings.
+#[derive(Clone, Debug, Default)]
+pub struct Boundary {
+    roots: Vec<PathBuf>,
+    files: Vec<PathBuf>,
+}
+
+impl Boundary {
+    pub fn of(options: &DiscoverOptions) -> Self {
+        let mut roots = Vec::new();
+        for path in &options.paths {
+            // Standard input's name, if it has one, is in the working directory.
+            let path = if path.as_os_str() == "-" {
+                Path::new(".")
+            } else {
+                path
+            };
+            let Ok(real) = fs::canonicalize(path) else {
+                continue;
+            };
+            let dir = match real.parent() {
+                Some(parent) if !real.is_dir() => parent.to_path_buf(),
+                _ => real,
+            };
+            let top = dir.ancestors().find(|d| d.join(".git").exists());
+            roots.push(top.map_or(dir.clone(), Path::to_path_buf));
+        }
+        if options.paths.is_empty() {
+            roots.extend(fs::canonicalize(".").ok());
+        }
+        if let Context::Directory(dir) = &options.context {
+            roots.extend(fs::canonicalize(dir).ok());
+        }
+        roots.sort();
+        roots.dedup();
+        Boundary {
+            roots,
+            files: Vec::new(),
+        }
+    }
+
+    /// The boundary and these files, wherever they are (given by the user).
+    pub fn with_files(mut self, files: &[PathBuf]) -> Self {
+        self.files
+            .extend(files.iter().filter_map(|f| fs::canonicalize(f).ok()));
+        self
+    }
+
+    /// Whether `path` resolves to a file or directory inside the boundary.
+    pub fn contains(&self, path: &Path) -> bool {
+        fs::canonicalize(path).is_ok_and(|real| {
+            self.files.contains(&real) || self.roots.iter().any(|root| real.starts_with(root))
+        })
+    }
+}
+
+/// Why a file outside the [`Boundary`] is not read. The path is the one
+/// written, never where it leads.
+pub fn outside_message(path: &Path) -> String {
+    format!(
+        "{} leads outside the checked repository (through a symbolic link, `..` or an \
+         absolute path), so it is not read",
+        display_path(path)
+    )
+}
 
 #[derive(Clone, Debug)]
 pub struct DiscoverOptions {
@@ -106,6 +177,7 @@ pub fn discover(options: &DiscoverOptions) -> Result<(Vec<Candidate>, Vec<Input>
     let exclude = globs(&options.exclude)?;
     let mut candidates = Vec::new();
     let mut problems = Vec::new();
+    let boundary = Arc::new(Boundary::of(options));
     let paths = if options.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -131,29 +203,31 @@ pub fn discover(options: &DiscoverOptions) -> Result<(Vec<Candidate>, Vec<Input>
             }
             continue;
         }
-        walk(root).into_iter().for_each(|entry| match entry {
-            Ok(path) => {
-                if exclude.as_ref().is_some_and(|g| g.is_match(&path))
-                    || include.as_ref().is_some_and(|g| !g.is_match(&path))
-                {
-                    return;
+        walk(root, &boundary)
+            .into_iter()
+            .for_each(|entry| match entry {
+                Ok(path) => {
+                    if exclude.as_ref().is_some_and(|g| g.is_match(&path))
+                        || include.as_ref().is_some_and(|g| !g.is_match(&path))
+                    {
+                        return;
+                    }
+                    candidates.push(Candidate {
+                        path,
+                        explicit: false,
+                        role: Role::Reported,
+                    });
                 }
-                candidates.push(Candidate {
+                Err((path, message)) => problems.push(Input {
                     path,
-                    explicit: false,
-                    role: Role::Reported,
-                });
-            }
-            Err((path, message)) => problems.push(Input {
-                path,
-                content: Content::Problem {
-                    kind: InputProblem::Unreadable,
-                    message,
-                    text: String::new(),
-                    offset: 0,
-                },
-            }),
-        });
+                    content: Content::Problem {
+                        kind: InputProblem::Unreadable,
+                        message,
+                        text: String::new(),
+                        offset: 0,
+                    },
+                }),
+            });
     }
     candidates.sort_by(|a, b| a.path.cmp(&b.path));
     candidates.dedup_by(|a, b| a.path == b.path);
@@ -164,7 +238,7 @@ pub fn discover(options: &DiscoverOptions) -> Result<(Vec<Candidate>, Vec<Input>
             .filter_map(|c| c.path.file_name())
             .collect();
         let mut context = Vec::new();
-        walk(&root).into_iter().for_each(|entry| {
+        walk(&root, &boundary).into_iter().for_each(|entry| {
             // Problems in files nobody asked about are not reported.
             let Ok(path) = entry else { return };
             if exclude.as_ref().is_some_and(|g| g.is_match(&path)) {
@@ -193,16 +267,27 @@ pub fn discover(options: &DiscoverOptions) -> Result<(Vec<Candidate>, Vec<Input>
 type Walked = Result<PathBuf, (PathBuf, String)>;
 
 /// Walks a directory honouring `.gitignore` and `.ignore` (also outside a
-/// git repository), following symbolic links, on every core; each file
-/// found, or each problem, sorted.
-fn walk(root: &Path) -> Vec<Walked> {
+/// git repository), following symbolic links that stay inside `boundary`,
+/// on every core; each file found, or each problem, sorted.
+fn walk(root: &Path, boundary: &Arc<Boundary>) -> Vec<Walked> {
+    let found = Arc::new(Mutex::new(Vec::new()));
+    let (refused, boundary) = (Arc::clone(&found), Arc::clone(boundary));
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
         .follow_links(true)
         .require_git(false)
         // A chart's templates are Go templates, not manifests: check the
         // chart by rendering it (name its directory).
-        .filter_entry(|entry| {
+        .filter_entry(move |entry| {
+            if entry.path_is_symlink() && !boundary.contains(entry.path()) {
+                let path = clean(entry.path()).to_path_buf();
+                let message = outside_message(&path);
+                refused
+                    .lock()
+                    .expect("not poisoned")
+                    .push(Err((path, message)));
+                return false;
+            }
             entry.file_name() != ".git"
                 && !(entry.file_name() == "templates"
                     && entry
@@ -212,7 +297,6 @@ fn walk(root: &Path) -> Vec<Walked> {
         })
         .threads(rayon::current_num_threads())
         .build_parallel();
-    let found = Mutex::new(Vec::new());
     walker.run(|| {
         Box::new(|entry| {
             let walked = match entry {
@@ -232,7 +316,7 @@ fn walk(root: &Path) -> Vec<Walked> {
             ignore::WalkState::Continue
         })
     });
-    let mut found = found.into_inner().expect("not poisoned");
+    let mut found = std::mem::take(&mut *found.lock().expect("not poisoned"));
     // Problems with one path keep one order.
     found.sort_unstable();
     found
@@ -506,6 +590,7 @@ fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
 pub struct FileLoader<'a> {
     sources: &'a Sources,
     max_file_size: u64,
+    boundary: Option<&'a Boundary>,
     by_path: Mutex<HashMap<PathBuf, Result<SourceId, String>>>,
 }
 
@@ -520,8 +605,34 @@ impl<'a> FileLoader<'a> {
         FileLoader {
             sources,
             max_file_size,
+            boundary: None,
             by_path: Mutex::new(by_path),
         }
+    }
+
+    /// The loader, reading nothing outside `boundary`.
+    pub fn within(self, boundary: &'a Boundary) -> Self {
+        FileLoader {
+            boundary: Some(boundary),
+            ..self
+        }
+    }
+
+    /// The loader, giving these files' problems instead of their sources:
+    /// discovery could not read them (and reported why).
+    pub fn refusing(self, unreadable: Vec<(PathBuf, String)>) -> Self {
+        let mut by_path = self.by_path.into_inner().expect("not poisoned");
+        for (path, why) in unreadable {
+            by_path.insert(normalize(&path), Err(why));
+        }
+        FileLoader {
+            by_path: Mutex::new(by_path),
+            ..self
+        }
+    }
+
+    fn outside(&self, path: &Path) -> bool {
+        self.boundary.is_some_and(|b| !b.contains(path))
     }
 }
 
@@ -537,19 +648,23 @@ impl Loader for FileLoader<'_> {
         }
         // Read outside the lock; two threads reading one file at once keep
         // whichever finishes first.
-        let loaded = read_bounded(&path, self.max_file_size)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))
-            .and_then(|bytes| {
-                if bytes.len() as u64 > self.max_file_size {
-                    return Err(format!(
-                        "{} is larger than the {} byte limit (--max-file-size)",
-                        path.display(),
-                        self.max_file_size
-                    ));
-                }
-                String::from_utf8(bytes)
-                    .map_err(|_| format!("{} is not UTF-8 text", path.display()))
-            });
+        let loaded = if self.outside(&path) {
+            Err(outside_message(&path))
+        } else {
+            read_bounded(&path, self.max_file_size)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))
+                .and_then(|bytes| {
+                    if bytes.len() as u64 > self.max_file_size {
+                        return Err(format!(
+                            "{} is larger than the {} byte limit (--max-file-size)",
+                            path.display(),
+                            self.max_file_size
+                        ));
+                    }
+                    String::from_utf8(bytes)
+                        .map_err(|_| format!("{} is not UTF-8 text", path.display()))
+                })
+        };
         let mut by_path = self.by_path.lock().expect("not poisoned");
         by_path
             .entry(path.clone())
@@ -560,6 +675,9 @@ impl Loader for FileLoader<'_> {
     }
 
     fn list(&self, dir: &Path) -> Result<Vec<PathBuf>, String> {
+        if self.outside(dir) {
+            return Err(outside_message(dir));
+        }
         let entries =
             fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
         let mut paths: Vec<PathBuf> = entries

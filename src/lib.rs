@@ -400,10 +400,14 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
 
     let sources = Sources::default();
     let mut diagnostics = Vec::new();
-    let by_format = add_sources(inputs, &sources, &mut diagnostics);
+    let (by_format, unreadable) = add_sources(inputs, &sources, &mut diagnostics);
     timings.read += stopwatch.lap();
 
-    let loader = FileLoader::new(&sources, options.discover.max_file_size);
+    let boundary =
+        discover::Boundary::of(&options.discover).with_files(&options.formats.terraform.var_files);
+    let loader = FileLoader::new(&sources, options.discover.max_file_size)
+        .within(&boundary)
+        .refusing(unreadable);
     let load = |by_format: &[(Format, Vec<SourceId>)]| -> Vec<(Format, formats::Loaded)> {
         by_format
             .par_iter()
@@ -431,7 +435,7 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
     if let (false, Some((discover, _))) = (made.is_empty(), &discovered) {
         timings.parse = stopwatch.lap();
         let inputs = context.read_more(&made, discover, &options.formats);
-        let by_format = add_sources(inputs, &sources, &mut diagnostics);
+        let (by_format, _) = add_sources(inputs, &sources, &mut diagnostics);
         timings.read += stopwatch.lap();
         loaded.extend(load(&by_format));
     }
@@ -632,14 +636,19 @@ impl<'a> ContextFiles<'a> {
 
 /// Adds inputs to the run's sources in path order, the files of each format
 /// apart; unreadable inputs become diagnostics.
+/// Sources of each format.
+type ByFormat = Vec<(Format, Vec<SourceId>)>;
+
+/// The inputs' sources, by format, and the paths of those that could not be
+/// read with why (already reported): an include of one is not its text.
 fn add_sources(
     mut inputs: Vec<(Input, Role)>,
     sources: &Sources,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<(Format, Vec<SourceId>)> {
+) -> (ByFormat, Vec<(PathBuf, String)>) {
     inputs.sort_by(|a, b| a.0.path.cmp(&b.0.path));
-    let mut by_format: Vec<(Format, Vec<SourceId>)> =
-        Format::ALL.iter().map(|&f| (f, Vec::new())).collect();
+    let mut by_format: ByFormat = Format::ALL.iter().map(|&f| (f, Vec::new())).collect();
+    let mut unreadable = Vec::new();
     for (input, role) in inputs {
         match input.content {
             Content::Text { format, text } => {
@@ -653,6 +662,7 @@ fn add_sources(
                 text,
                 offset,
             } => {
+                unreadable.push((input.path.clone(), message.clone()));
                 let id = sources.push_with_role(input.path, text, role);
                 let problem = match kind {
                     InputProblem::Unreadable => Problem::InputError,
@@ -664,7 +674,7 @@ fn add_sources(
         }
     }
     by_format.retain(|(_, files)| !files.is_empty());
-    by_format
+    (by_format, unreadable)
 }
 
 /// Kinds of objects no rule looks at, with how many and the first of each.

@@ -477,7 +477,8 @@ fn recursion_through_modules_includes_and_devices_ends_with_a_finding() {
     let root = dir.path();
     std::os::unix::fs::symlink("/dev/zero", root.join("nginx/devices/zero.conf")).unwrap();
     make_fifo(&root.join("nginx/devices/fifo.conf"));
-    // A device among the manifests: a walk skips it; named, it is reported.
+    // A link to a device among the manifests leads out of the repository,
+    // walked (the include of one too); named, it is a device.
     std::os::unix::fs::symlink("/dev/zero", root.join("zero.yaml")).unwrap();
     let found = check(root, &[], &["."]);
     assert_eq!(
@@ -485,15 +486,21 @@ fn recursion_through_modules_includes_and_devices_ends_with_a_finding() {
         expected([
             "nginx/cycle/b.conf:1:9: error[AW001] include cycle: nginx/cycle/a.conf includes \
              nginx/cycle/b.conf includes nginx/cycle/a.conf",
-            "nginx/devices/nginx.conf:4:11: error[AW003] cannot include: cannot read \
-             nginx/devices/zero.conf: not a regular file",
+            "nginx/devices/nginx.conf:4:11: error[AW003] cannot include: nginx/devices/zero.conf \
+             leads outside the checked repository (through a symbolic link, `..` or an absolute \
+             path), so it is not read",
             "nginx/devices/nginx.conf:5:11: error[AW003] cannot include: cannot read \
              nginx/devices/fifo.conf: not a regular file",
+            "nginx/devices/zero.conf:1:1: error[AW003] nginx/devices/zero.conf leads outside the \
+             checked repository (through a symbolic link, `..` or an absolute path), so it is not \
+             read",
             "tf/bomb/m0/main.tf:1:8: note[AW004] this module expands to more than 50000 blocks \
              in its module instances (modules calling modules with `count`?); evaluation stops, \
              and the rest is not checked",
             "tf/self/main.tf:2:12: note[AW004] module `again` calls itself, or nests deeper than \
              16 modules: it is not evaluated",
+            "zero.yaml:1:1: error[AW003] zero.yaml leads outside the checked repository (through \
+             a symbolic link, `..` or an absolute path), so it is not read",
         ])
     );
     let named = check(root, &[], &["zero.yaml", "bad.yaml"]);
@@ -650,5 +657,91 @@ fn findings_on_one_long_line_render_as_text_in_linear_time() {
         shown.count(),
         PODS,
         "each finding shows its part of the line"
+    );
+}
+
+/// Symbolic links out of the repository, and includes and module sources
+/// that climb out of it with `..`, are findings naming what was written,
+/// and nothing outside is read: its text appears in no output. A var file
+/// named on the command line is read wherever it is.
+#[cfg(unix)]
+#[test]
+fn nothing_outside_the_repository_is_read() {
+    use std::os::unix::fs::symlink;
+    let _serial = one_at_a_time();
+    let top = tempfile::tempdir().unwrap();
+    let outside = top.path().join("outside");
+    std::fs::create_dir_all(outside.join("mod")).unwrap();
+    std::fs::write(outside.join("secret.yaml"), "SECRET: [unclosed\n").unwrap();
+    std::fs::write(outside.join("secret.conf"), "server { SECRET on\n").unwrap();
+    std::fs::write(
+        outside.join("mod/main.tf"),
+        "resource \"aws_s3_bucket\" \"b\" {\n  bucket = SECRET(\n}\n",
+    )
+    .unwrap();
+    std::fs::write(outside.join("prod.tfvars"), "protect = false\n").unwrap();
+    let repo = top.path().join("repo");
+    std::fs::create_dir_all(repo.join("nginx")).unwrap();
+    std::fs::create_dir_all(repo.join("tf")).unwrap();
+    std::fs::write(repo.join("bad.yaml"), BAD_MANIFEST).unwrap();
+    symlink(outside.join("secret.yaml"), repo.join("link.yaml")).unwrap();
+    symlink(&outside, repo.join("linked")).unwrap();
+    // A link that stays inside is followed as before.
+    symlink(repo.join("bad.yaml"), repo.join("nginx/also-bad.yaml")).unwrap();
+    std::fs::write(
+        repo.join("nginx/nginx.conf"),
+        "events {}\nhttp {\n  include ../../outside/secret.conf;\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("tf/main.tf"),
+        "module \"m\" {\n  source = \"../../outside/mod\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("tf/lb.tf"),
+        "variable \"protect\" {\n  default = true\n}\nresource \"aws_lb\" \"edge\" {\n  \
+         enable_deletion_protection = var.protect\n}\n",
+    )
+    .unwrap();
+    let leads = "leads outside the checked repository (through a symbolic link, `..` or an \
+                 absolute path), so it is not read";
+    let found = check(&repo, &["--select", "input,K8S301,AW004"], &["."]);
+    assert_eq!(
+        found,
+        [
+            BAD_FINDING.to_string(),
+            format!("link.yaml:1:1: error[AW003] link.yaml {leads}"),
+            format!("linked:1:1: error[AW003] linked {leads}"),
+            BAD_FINDING.replace("bad.yaml", "nginx/also-bad.yaml"),
+            format!(
+                "nginx/nginx.conf:3:11: error[AW003] cannot include: ../outside/secret.conf {leads}"
+            ),
+            format!(
+                "tf/main.tf:2:12: note[AW004] module `m`: ../outside/mod {leads}; it is not evaluated"
+            ),
+        ]
+    );
+    for format in ["text", "json", "sarif"] {
+        let run = run_in(&repo, &["check", "--format", format, "."], b"");
+        assert!(!run.stdout.contains("SECRET"), "{format}: {}", run.stdout);
+    }
+    // The var file turns the load balancer's deletion protection off.
+    let var_file = outside.join("prod.tfvars");
+    let var_file = var_file.to_str().unwrap();
+    let tf205 = |extra: &[&str]| {
+        let args = [
+            &["check", "--format", "compact", "--select", "TF205"],
+            extra,
+            &["tf"],
+        ]
+        .concat();
+        run_in(&repo, &args, b"").stdout
+    };
+    assert_eq!(tf205(&[]), "");
+    let unprotected = tf205(&["--var-file", var_file]);
+    assert!(
+        unprotected.starts_with("tf/lb.tf:5:32: warning[TF205]"),
+        "{unprotected}"
     );
 }

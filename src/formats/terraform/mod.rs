@@ -145,12 +145,12 @@ pub fn load(
     while !round.is_empty() && modules.len() < MAX_MODULES {
         let mut ids: Vec<(PathBuf, SourceId)> = Vec::new();
         for dir in &round {
-            modules.insert(dir.clone(), Module::new(dir.clone()));
-            ids.extend(
-                module_files(dir, loader, &mut diagnostics)
-                    .into_iter()
-                    .map(|id| (dir.clone(), id)),
-            );
+            let mut module = Module::new(dir.clone());
+            match module_files(dir, loader, &mut diagnostics) {
+                Ok(files) => ids.extend(files.into_iter().map(|id| (dir.clone(), id))),
+                Err(why) => module.unread = Some(why),
+            }
+            modules.insert(dir.clone(), module);
         }
         let parsed: Vec<_> = ids
             .par_iter()
@@ -233,14 +233,17 @@ fn directory(path: &Path) -> PathBuf {
     }
 }
 
-/// The Terraform files of a directory, read through the loader.
+/// The Terraform files of a directory, read through the loader; none when
+/// it does not exist, and why when the loader refuses it.
 fn module_files(
     dir: &Path,
     loader: &dyn Loader,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<SourceId> {
-    let Ok(entries) = loader.list(dir) else {
-        return Vec::new();
+) -> Result<Vec<SourceId>, String> {
+    let entries = match loader.list(dir) {
+        Ok(entries) => entries,
+        Err(why) if dir.exists() => return Err(why),
+        Err(_) => return Ok(Vec::new()),
     };
     let mut ids = Vec::new();
     for path in entries.into_iter().filter(|p| detect(p) && p.is_file()) {
@@ -258,7 +261,7 @@ fn module_files(
             }
         }
     }
-    ids
+    Ok(ids)
 }
 
 /// The variables given outside any module: `TF_VAR_*`, `--var-file`,

@@ -26,6 +26,9 @@ pub struct Module {
     /// `terraform.tfvars`, `terraform.tfvars.json`, then `*.auto.tfvars(.json)`
     /// in lexical order: the variable files Terraform reads by itself.
     pub tfvars: Vec<Body>,
+    /// Why the directory could not be read (it leads outside the checked
+    /// repository), when it could not.
+    pub unread: Option<String>,
     /// Locals and module calls by name, made on first use, once the
     /// override files are merged: looking each up in every block made
     /// thousands of locals quadratic.
@@ -472,8 +475,10 @@ impl<'r> Instance<'r> {
         let recursive = dir == self.module.dir
             || self.stack.contains(&dir.as_path())
             || self.stack.len() >= MAX_MODULE_DEPTH;
-        let Some(child) = child.filter(|_| !recursive) else {
-            let message = if recursive {
+        let Some(child) = child.filter(|c| !recursive && c.unread.is_none()) else {
+            let message = if let Some(why) = child.and_then(|c| c.unread.as_ref()) {
+                format!("module `{name}`: {why}; it is not evaluated")
+            } else if recursive {
                 format!(
                     "module `{name}` calls itself, or nests deeper than {MAX_MODULE_DEPTH} modules: it is not evaluated"
                 )
