@@ -218,6 +218,8 @@ pub fn discover(options: &DiscoverOptions) -> Result<(Vec<Candidate>, Vec<Input>
                         role: Role::Reported,
                     });
                 }
+                // What is excluded is not reported, problems included.
+                Err((path, _)) if exclude.as_ref().is_some_and(|g| g.is_match(&path)) => {}
                 Err((path, message)) => problems.push(Input {
                     path,
                     content: Content::Problem {

@@ -722,6 +722,17 @@ fn nothing_outside_the_repository_is_read() {
             ),
         ]
     );
+    // Excluded, a link out is not reported.
+    let excluded = check(
+        &repo,
+        &["--select", "input,K8S301,AW004", "--exclude", "link*"],
+        &["."],
+    );
+    assert!(
+        !excluded.iter().any(|f| f.starts_with("link")),
+        "{excluded:?}"
+    );
+    assert_eq!(excluded.len(), found.len() - 2);
     for format in ["text", "json", "sarif"] {
         let run = run_in(&repo, &["check", "--format", format, "."], b"");
         assert!(!run.stdout.contains("SECRET"), "{format}: {}", run.stdout);
