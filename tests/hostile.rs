@@ -756,3 +756,49 @@ fn nothing_outside_the_repository_is_read() {
         "{unprotected}"
     );
 }
+
+/// Names in a manifest holding terminal escapes, a bell, a newline, a C1
+/// control and a bidirectional override are shown as visible characters
+/// in every format a terminal, a log or GitHub shows: nothing can recolour
+/// or clear the terminal, forge a finding's line in `compact` output or a
+/// workflow command in `github`'s, or reorder the text.
+#[test]
+fn control_characters_from_files_are_printed_visibly() {
+    let _serial = one_at_a_time();
+    let manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: \"x\\e[2J\\u009b31m\\u202eevil\"\n\
+                    spec:\n  containers:\n  - name: \"app\\nforged.yaml:1:1: error[K8S999] forged\\a\"\n    \
+                    image: nginx:latest\n";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pod.yaml"), manifest).unwrap();
+    let json = run_in(dir.path(), &["check", "--format", "json", "pod.yaml"], b"");
+    let findings = json.stdout.matches("\"rule\":").count();
+    assert!(findings >= 3, "{}", json.stdout);
+    for format in ["text", "compact", "github", "markdown"] {
+        let run = run_in(dir.path(), &["check", "--format", format, "pod.yaml"], b"");
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        let unsafe_char = run
+            .stdout
+            .chars()
+            .find(|&c| (c.is_control() && c != '\n') || ('\u{202a}'..='\u{202e}').contains(&c));
+        assert_eq!(unsafe_char, None, "{format}: {}", run.stdout);
+        assert!(
+            run.stdout.contains("x␛[2J�31m�evil"),
+            "{format}: {}",
+            run.stdout
+        );
+        assert!(
+            !run.stdout.lines().any(|l| l.starts_with("forged.yaml")),
+            "{format}"
+        );
+    }
+    let compact = run_in(
+        dir.path(),
+        &["check", "--format", "compact", "pod.yaml"],
+        b"",
+    );
+    assert_eq!(
+        compact.stdout.lines().count(),
+        findings,
+        "one line per finding"
+    );
+}

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::Report;
+use super::{Report, printable};
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for finding in report.shown() {
@@ -15,12 +15,12 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "{}:{}:{}: {}[{}] {}{suppressed}",
-            report.path(finding.span),
+            printable(&report.path(finding.span)),
             at.line,
             at.column,
             finding.severity,
             finding.rule.id,
-            finding.message
+            printable(&finding.message)
         )?;
     }
     Ok(())

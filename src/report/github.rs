@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use super::Report;
+use super::{Report, printable};
 use crate::finding::Severity;
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -21,13 +21,13 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-            property(&report.path(finding.span)),
+            property(&printable(&report.path(finding.span))),
             start.line,
             start.column,
             end.line,
             end.column,
             property(&title),
-            data(&finding.message),
+            data(&printable(&finding.message)),
         )?;
     }
     Ok(())

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use super::Report;
 use super::readiness::{Readiness, Status};
+use super::{Report, markdown_safe};
 use crate::finding::{Finding, Severity};
 
 /// More findings than this are counted, not listed: a job summary is read
@@ -57,7 +57,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "\n<details><summary>Findings</summary>\n")?;
     for finding in open.iter().take(MAX_LISTED) {
         let at = report.start(finding.span);
-        let path = report.path(finding.span);
+        let path = markdown_safe(&report.path(finding.span));
         let place = format!("{path}:{}:{}", at.line, at.column);
         let place = match report.link_base {
             Some(base) => format!(
@@ -113,5 +113,5 @@ fn checklists(readiness: &Readiness, out: &mut dyn Write) -> io::Result<()> {
 
 /// Text safe inside a Markdown table cell or list item.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    markdown_safe(text).replace('|', "\\|")
 }

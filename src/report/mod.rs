@@ -9,11 +9,40 @@ pub mod readiness;
 mod sarif;
 mod text;
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 use std::sync::Arc;
 
 use crate::finding::{Finding, RuleMeta, Severity, Skipped};
 use crate::source::{LineCol, Sources, Span};
+
+/// Text from the files (a value in a message, a path, a reason), made safe
+/// to print: control characters become their pictures (`␛`, `␊`), as
+/// annotate-snippets shows them in source lines, and C1 controls and
+/// bidirectional overrides `�`. A name in a manifest then cannot recolour
+/// or clear the terminal, start a line of its own (a forged finding in
+/// `compact` output, a workflow command in `github`'s), or reorder what is
+/// shown.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    fn picture(c: char) -> char {
+        match c {
+            '\0'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+            '\u{7f}' => '\u{2421}',
+            '\u{80}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => '\u{fffd}',
+            c => c,
+        }
+    }
+    if text.chars().all(|c| picture(c) == c) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(text.chars().map(picture).collect())
+}
+
+/// [`printable`] text without HTML, for Markdown that GitHub renders (a job
+/// summary, a comment).
+pub(crate) fn markdown_safe(text: &str) -> String {
+    printable(text).replace('<', "&lt;").replace('>', "&gt;")
+}
 
 /// Everything a renderer may look at.
 pub struct Report<'a> {

@@ -6,7 +6,9 @@ use std::io::{self, Write};
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 use rayon::prelude::*;
 
-use super::Report;
+use std::borrow::Cow;
+
+use super::{Report, printable};
 use crate::finding::{Finding, Severity};
 use crate::source::{Source, Span};
 
@@ -82,12 +84,12 @@ fn diagnostic<'a>(
 ) -> Vec<Group<'a>> {
     let source = report.sources.get(finding.span.source);
     let mut title = level(finding.severity)
-        .primary_title(finding.message.as_str())
+        .primary_title(printable(&finding.message))
         .id(finding.rule.id.as_str())
         .element(located(
             source,
             finding.span,
-            finding.rule.name.as_str(),
+            finding.rule.name.as_str().into(),
             true,
             cut_origins,
         ));
@@ -96,7 +98,7 @@ fn diagnostic<'a>(
         title = title.element(located(
             other,
             related.span,
-            related.message.as_str(),
+            printable(&related.message),
             false,
             cut_origins,
         ));
@@ -106,11 +108,11 @@ fn diagnostic<'a>(
             Some(template) => format!("in {object}, rendered from the chart template {template}"),
             None => format!("in {object}"),
         };
-        title = title.element(Level::NOTE.message(note));
+        title = title.element(Level::NOTE.message(printable(&note).into_owned()));
     }
     if let Some(suppression) = &finding.suppression {
         let note = format!("suppressed: {}", suppression.justification);
-        title = title.element(Level::NOTE.message(note));
+        title = title.element(Level::NOTE.message(printable(&note).into_owned()));
     }
     title = title.element(Level::HELP.message(finding.rule.help.as_str()));
     vec![title]
@@ -121,7 +123,7 @@ fn diagnostic<'a>(
 fn located<'a>(
     source: &'a Source,
     span: Span,
-    label: &'a str,
+    label: Cow<'a, str>,
     primary: bool,
     cut_origins: &mut Vec<String>,
 ) -> annotate_snippets::Element<'a> {
@@ -217,11 +219,17 @@ mod tests {
             let mut cut_origins = Vec::new();
             let title = Level::WARNING
                 .primary_title("a finding")
-                .element(located(&source, span, "here", true, &mut cut_origins))
+                .element(located(
+                    &source,
+                    span,
+                    "here".into(),
+                    true,
+                    &mut cut_origins,
+                ))
                 .element(located(
                     &source,
                     other,
-                    "and there",
+                    "and there".into(),
                     false,
                     &mut cut_origins,
                 ));

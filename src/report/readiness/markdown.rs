@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{Counts, Item, Links, Located, Readiness, Status, plural};
+use crate::report::markdown_safe as safe;
 
 pub fn render(readiness: &Readiness, links: &Links, out: &mut dyn Write) -> io::Result<()> {
     let mut text = String::from("# Readiness report\n\n");
@@ -155,7 +156,12 @@ fn marker(item: &Item) -> &'static str {
 
 /// `- path:line:col severity[ID] message`, linked when links have a base.
 fn finding(text: &mut String, indent: &str, finding: &Located, links: &Links) {
-    let at = format!("{}:{}:{}", finding.path, finding.line, finding.column);
+    let at = format!(
+        "{}:{}:{}",
+        safe(&finding.path),
+        finding.line,
+        finding.column
+    );
     let at = match links.base {
         Some(_) => format!("[`{at}`]({})", links.href(finding)),
         None => format!("`{at}`"),
@@ -163,10 +169,12 @@ fn finding(text: &mut String, indent: &str, finding: &Located, links: &Links) {
     let _ = write!(
         text,
         "{indent}- {at} {}[{}] {}",
-        finding.severity, finding.rule, finding.message
+        finding.severity,
+        finding.rule,
+        safe(&finding.message)
     );
     if let Some(reason) = &finding.accepted {
-        let _ = write!(text, " — accepted: {reason}");
+        let _ = write!(text, " — accepted: {}", safe(reason));
     }
     text.push('\n');
 }
