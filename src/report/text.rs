@@ -1,12 +1,11 @@
 //! rustc-style diagnostics: severity, id, message, `path:line:col`, the source
 //! lines with the span underlined, related locations, and the fix.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 use rayon::prelude::*;
-
-use std::borrow::Cow;
 
 use super::{Report, printable};
 use crate::finding::{Finding, Severity};
@@ -24,7 +23,10 @@ const MAX_SNIPPET_BYTES: usize = 4096;
 const CUT_CONTEXT: usize = 512;
 /// Stands for the path of a cut snippet, whose location the renderer would
 /// count from the cut's start: the true `path:line:col` replaces it after.
-const CUT_ORIGIN: &str = "\u{E000}cut\u{E000}";
+/// The renderer keeps C1 controls in paths, and every text from the files
+/// that is shown before a snippet (the message) is [`printable`], which has
+/// none, so only the headers hold this.
+const CUT_ORIGIN: &str = "\u{80}cut\u{80}";
 
 /// Findings are rendered in parallel, this many at a time, and written in order.
 const CHUNK: usize = 1024;
