@@ -1,14 +1,15 @@
 //! The whole pipeline, as `airworthy check DIR` runs it, on a tree of
 //! files: the input's first file is `input.yaml`, and a line `==> path <==`
-//! starts another (`main.tf`, `nginx.conf`, …). Every output format is
-//! rendered. A `Chart.yaml` at the top is left out: it would run Helm.
+//! starts another (`main.tf`, `nginx.conf`, …). Every finding's span is
+//! checked, and every output format is rendered. A `Chart.yaml` at the top
+//! is left out: it would run Helm.
 #![no_main]
 
 use airworthy::CheckOptions;
 use airworthy::discover::{Context, DiscoverOptions};
 use airworthy::report::readiness::{self, Links, Readiness, ReadinessFormat};
 use airworthy::report::{self, OutputFormat, Report};
-use airworthy_fuzz::{Scratch, engine, files, named_rules, render};
+use airworthy_fuzz::{Scratch, check_finding_spans, engine, files, named_rules, render};
 use libfuzzer_sys::fuzz_target;
 
 thread_local! {
@@ -28,6 +29,7 @@ fuzz_target!(|data: &[u8]| {
             ..CheckOptions::paths(Vec::new())
         };
         let run = airworthy::check(engine(), &options).expect("a directory can be checked");
+        check_finding_spans(&run.sources, &run.findings);
         let readiness = Readiness::new(&run);
         // Describing every embedded rule is the same work for every input.
         let rules = named_rules(&run.findings);

@@ -169,23 +169,7 @@ pub fn report<'a>(
 /// renderers are fuzzed with real findings by the `pipeline` and `suppress`
 /// targets.
 pub fn check_spans(sources: &Sources, objects: &[Object], diagnostics: &[Diagnostic]) {
-    let check = |span: Span| {
-        assert!(
-            (span.source.0 as usize) < sources.len(),
-            "{span:?}: no such source"
-        );
-        let text = &sources.get(span.source).text;
-        let (start, end) = (span.start as usize, span.end as usize);
-        assert!(
-            start <= end && end <= text.len(),
-            "{span:?}: outside its source of {} bytes",
-            text.len()
-        );
-        assert!(
-            text.is_char_boundary(start) && text.is_char_boundary(end),
-            "{span:?}: inside a character"
-        );
-    };
+    let check = |span: Span| check_span(sources, span);
     for diagnostic in diagnostics {
         check(diagnostic.span);
         diagnostic.related.iter().for_each(|(span, _)| check(*span));
@@ -220,6 +204,36 @@ pub fn check_spans(sources: &Sources, objects: &[Object], diagnostics: &[Diagnos
                 _ => {}
             }
         }
+    }
+}
+
+/// One span: in its source, ending after it starts, between characters.
+pub fn check_span(sources: &Sources, span: Span) {
+    assert!(
+        (span.source.0 as usize) < sources.len(),
+        "{span:?}: no such source"
+    );
+    let text = &sources.get(span.source).text;
+    let (start, end) = (span.start as usize, span.end as usize);
+    assert!(
+        start <= end && end <= text.len(),
+        "{span:?}: outside its source of {} bytes",
+        text.len()
+    );
+    assert!(
+        text.is_char_boundary(start) && text.is_char_boundary(end),
+        "{span:?}: inside a character"
+    );
+}
+
+/// The spans of a run's findings and their related locations.
+pub fn check_finding_spans(sources: &Sources, findings: &[Finding]) {
+    for finding in findings {
+        check_span(sources, finding.span);
+        finding
+            .related
+            .iter()
+            .for_each(|r| check_span(sources, r.span));
     }
 }
 
