@@ -169,15 +169,18 @@ impl Candidate {
     }
 }
 
-/// Finds the files to check. Errors are usage errors (a path that does not
-/// exist, a bad glob); problems with single files become inputs with a
-/// problem, so they are reported as findings and nothing is lost.
-pub fn discover(options: &DiscoverOptions) -> Result<(Vec<Candidate>, Vec<Input>), String> {
+/// Finds the files to check, following no link out of `boundary`. Errors
+/// are usage errors (a path that does not exist, a bad glob); problems with
+/// single files become inputs with a problem, so they are reported as
+/// findings and nothing is lost.
+pub fn discover(
+    options: &DiscoverOptions,
+    boundary: &Arc<Boundary>,
+) -> Result<(Vec<Candidate>, Vec<Input>), String> {
     let include = globs(&options.include)?;
     let exclude = globs(&options.exclude)?;
     let mut candidates = Vec::new();
     let mut problems = Vec::new();
-    let boundary = Arc::new(Boundary::of(options));
     let paths = if options.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -203,7 +206,7 @@ pub fn discover(options: &DiscoverOptions) -> Result<(Vec<Candidate>, Vec<Input>
             }
             continue;
         }
-        walk(root, &boundary)
+        walk(root, boundary)
             .into_iter()
             .for_each(|entry| match entry {
                 Ok(path) => {
@@ -240,7 +243,7 @@ pub fn discover(options: &DiscoverOptions) -> Result<(Vec<Candidate>, Vec<Input>
             .filter_map(|c| c.path.file_name())
             .collect();
         let mut context = Vec::new();
-        walk(&root, &boundary).into_iter().for_each(|entry| {
+        walk(&root, boundary).into_iter().for_each(|entry| {
             // Problems in files nobody asked about are not reported.
             let Ok(path) = entry else { return };
             if exclude.as_ref().is_some_and(|g| g.is_match(&path)) {

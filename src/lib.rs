@@ -368,13 +368,17 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
     timings.read = stopwatch.lap();
     let mut inputs: Vec<(Input, Role)> = Vec::new();
     let mut discovered = None;
+    let boundary = Arc::new(
+        discover::Boundary::of(&options.discover).with_files(&options.formats.terraform.var_files),
+    );
     // Charts alone: nothing else to discover.
     if charts.is_empty() || !paths.is_empty() {
         let discover = DiscoverOptions {
             paths,
             ..options.discover.clone()
         };
-        let (candidates, problems) = discover::discover(&discover).map_err(Error::Usage)?;
+        let (candidates, problems) =
+            discover::discover(&discover, &boundary).map_err(Error::Usage)?;
         timings.discover = stopwatch.lap();
         let (reported, context): (Vec<_>, Vec<_>) = candidates
             .into_iter()
@@ -403,8 +407,6 @@ pub fn check(engine: &Engine, options: &CheckOptions) -> Result<Run, Error> {
     let (by_format, unreadable) = add_sources(inputs, &sources, &mut diagnostics);
     timings.read += stopwatch.lap();
 
-    let boundary =
-        discover::Boundary::of(&options.discover).with_files(&options.formats.terraform.var_files);
     let loader = FileLoader::new(&sources, options.discover.max_file_size)
         .within(&boundary)
         .refusing(unreadable);
