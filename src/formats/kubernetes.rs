@@ -147,7 +147,11 @@ fn scalar_lines(source: &Source, node: &Node, value: &str) -> Option<Vec<(u32, u
         if !fits && !line.is_empty() {
             return None;
         }
-        lines.push((in_value as u32, (in_raw + indent) as u32));
+        // The line break a block scalar's value ends with may not be in the
+        // source (the file ends on the scalar's last line): it maps to the
+        // scalar's end, not past the text.
+        let start = (in_raw + indent).min(node.span.end as usize);
+        lines.push((in_value as u32, start as u32));
         in_value += line.len() + 1;
         in_raw += raw_line.len() + 1;
     }
@@ -429,6 +433,14 @@ mod tests {
         // `bad` has no `;`: reported where it is in the YAML.
         assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
         assert_eq!(source.slice(diagnostics[0].span), "bad");
+        // The file ends on the block's last line, without a line break: the
+        // value's implied one maps to the end, not past it.
+        let cut = text.trim_end_matches("\n  note.txt: x\n");
+        let source = Source::new(SourceId(0), "k.yaml".into(), cut.into());
+        let (objs, _) = parse(&source);
+        let spans = objs.iter().flat_map(|o| [o.anchor, o.body.span]);
+        assert!(spans.clone().count() > 2);
+        assert!(spans.into_iter().all(|s| s.end as usize <= cut.len()));
         let template = text.replace("server_tokens on;", "server_tokens {{ .Values.tokens }};");
         let source = Source::new(SourceId(0), "k.yaml".into(), template);
         let (objs, diagnostics) = parse(&source);
