@@ -758,7 +758,8 @@ fn nothing_outside_the_repository_is_read() {
 }
 
 /// Names in a manifest holding terminal escapes, a bell, a newline, a C1
-/// control and a bidirectional override are shown as visible characters
+/// control and a bidirectional override, and a raw C1 control in a line a
+/// snippet shows, are shown as visible characters
 /// in every format a terminal, a log or GitHub shows: nothing can recolour
 /// or clear the terminal, forge a finding's line in `compact` output or a
 /// workflow command in `github`'s, or reorder the text.
@@ -767,7 +768,7 @@ fn control_characters_from_files_are_printed_visibly() {
     let _serial = one_at_a_time();
     let manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: \"x\\e[2J\\u009b31m\\u202eevil\"\n\
                     spec:\n  containers:\n  - name: \"app\\nforged.yaml:1:1: error[K8S999] forged\\a\"\n    \
-                    image: nginx:latest\n";
+                    image: nginx:latest # raw \u{9b}31m in a shown line\n";
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("pod.yaml"), manifest).unwrap();
     let json = run_in(dir.path(), &["check", "--format", "json", "pod.yaml"], b"");

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::io::{self, Write};
+use std::ops::Range;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 use rayon::prelude::*;
@@ -149,11 +150,12 @@ fn located<'a>(
         AnnotationKind::Context
     };
     if text.len() <= MAX_SNIPPET_BYTES {
+        let (text, range) = without_c1(text, from..to);
         let snippet = Snippet::source(text)
             .line_start(start.line)
             .path(path)
             .fold(false)
-            .annotation(kind.span(from..to).label(label));
+            .annotation(kind.span(range).label(label));
         return snippet.into();
     }
     let line = source.line_range(start.line);
@@ -167,12 +169,39 @@ fn located<'a>(
         .max(start_at);
     let (from, to) = (start_at - cut_start, end_at.min(cut_end) - cut_start);
     cut_origins.push(format!("{path}:{}:{}", start.line, start.column));
-    Snippet::source(&source.text[cut_start..cut_end])
+    let (text, range) = without_c1(&source.text[cut_start..cut_end], from..to);
+    Snippet::source(text)
         .line_start(start.line)
         .path(CUT_ORIGIN)
         .fold(false)
-        .annotation(kind.span(from..to).label(label))
+        .annotation(kind.span(range).label(label))
         .into()
+}
+
+/// The lines shown with C1 controls as `�`, which the renderer prints
+/// raw (it replaces only C0 controls and bidirectional overrides), and the
+/// annotation's byte range moved with them.
+fn without_c1(text: &str, range: Range<usize>) -> (Cow<'_, str>, Range<usize>) {
+    let is_c1 = |c: char| ('\u{80}'..='\u{9f}').contains(&c);
+    if !text.contains(is_c1) {
+        return (Cow::Borrowed(text), range);
+    }
+    // A C1 control is two bytes, `�` three: each before an offset moves it
+    // by one. Counted in bytes, so no offset needs to be a char boundary.
+    let c1_before = |at: usize| {
+        let bytes = &text.as_bytes()[..(at + 1).min(text.len())];
+        bytes
+            .windows(2)
+            .filter(|w| w[0] == 0xC2 && (0x80..=0x9F).contains(&w[1]))
+            .count()
+    };
+    let grown = |at: usize| at + c1_before(at);
+    let range = grown(range.start)..grown(range.end);
+    let shown = text
+        .chars()
+        .map(|c| if is_c1(c) { '\u{fffd}' } else { c })
+        .collect();
+    (Cow::Owned(shown), range)
 }
 
 /// Puts each cut snippet's true location where the renderer wrote
@@ -197,6 +226,22 @@ fn restore_cut_origins(mut text: String, cut_origins: &[String]) -> String {
 mod tests {
     use super::*;
     use crate::source::SourceId;
+
+    /// A C1 control before the span is shown as `�` and the span is still
+    /// underlined where it is: as if the file held `�` there.
+    #[test]
+    fn c1_controls_in_shown_lines_are_replaced_and_the_span_kept() {
+        let render = |text: &str| {
+            let source = Source::new(SourceId(0), "c1.yaml".into(), text.into());
+            let at = text.find("target").unwrap();
+            let span = Span::new(SourceId(0), at, at + 6);
+            let element = located(&source, span, "here".into(), true, &mut Vec::new());
+            Renderer::plain().render(&[Level::WARNING.primary_title("m").element(element)])
+        };
+        let shown = render("a: \u{9b}x\u{85} target \u{9b}\n");
+        assert_eq!(shown, render("a: \u{fffd}x\u{fffd} target \u{fffd}\n"));
+        assert!(!shown.contains(|c: char| ('\u{80}'..='\u{9f}').contains(&c)));
+    }
 
     /// A long line is cut around the span, and shows as the whole line does:
     /// the same window, the same `path:line:col`, for the finding and for a
