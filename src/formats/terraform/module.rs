@@ -27,7 +27,7 @@ pub struct Module {
     /// in lexical order: the variable files Terraform reads by itself.
     pub tfvars: Vec<Body>,
     /// Why the directory could not be read (it leads outside the checked
-    /// repository), when it could not.
+    /// repository, or cannot be listed), when it could not.
     pub unread: Option<String>,
     /// Locals and module calls by name, made on first use, once the
     /// override files are merged: looking each up in every block made
