@@ -38,6 +38,14 @@ pub fn printable(text: &str) -> Cow<'_, str> {
     Cow::Owned(text.chars().map(picture).collect())
 }
 
+/// [`printable`] for an owned string, which is kept when already printable.
+pub fn printable_owned(text: String) -> String {
+    match printable(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(shown) => shown,
+    }
+}
+
 /// [`printable`] text without HTML, for Markdown that GitHub renders (a job
 /// summary, a comment).
 pub(crate) fn markdown_safe(text: &str) -> String {

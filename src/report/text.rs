@@ -8,7 +8,7 @@ use std::ops::Range;
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 use rayon::prelude::*;
 
-use super::{Report, printable};
+use super::{Report, printable, printable_owned};
 use crate::finding::{Finding, Severity};
 use crate::source::{Source, Span};
 
@@ -111,11 +111,11 @@ fn diagnostic<'a>(
             Some(template) => format!("in {object}, rendered from the chart template {template}"),
             None => format!("in {object}"),
         };
-        title = title.element(Level::NOTE.message(printable(&note).into_owned()));
+        title = title.element(Level::NOTE.message(printable_owned(note)));
     }
     if let Some(suppression) = &finding.suppression {
         let note = format!("suppressed: {}", suppression.justification);
-        title = title.element(Level::NOTE.message(printable(&note).into_owned()));
+        title = title.element(Level::NOTE.message(printable_owned(note)));
     }
     title = title.element(Level::HELP.message(finding.rule.help.as_str()));
     vec![title]
