@@ -23,7 +23,7 @@ use crate::source::{LineCol, Sources, Span};
 /// or clear the terminal, start a line of its own (a forged finding in
 /// `compact` output, a workflow command in `github`'s), or reorder what is
 /// shown.
-pub fn printable(text: &str) -> Cow<'_, str> {
+pub(crate) fn printable(text: &str) -> Cow<'_, str> {
     fn picture(c: char) -> char {
         match c {
             '\0'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
@@ -39,7 +39,7 @@ pub fn printable(text: &str) -> Cow<'_, str> {
 }
 
 /// [`printable`] for an owned string, which is kept when already printable.
-pub fn printable_owned(text: String) -> String {
+pub(crate) fn printable_owned(text: String) -> String {
     match printable(&text) {
         Cow::Borrowed(_) => text,
         Cow::Owned(shown) => shown,
